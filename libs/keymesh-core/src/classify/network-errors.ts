@@ -1,0 +1,31 @@
+const transientCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+]);
+
+/**
+ * True for an error that means the provider could not be reached or dropped the connection:
+ * socket errors, undici's `UND_ERR_*`, fetch's `TypeError: fetch failed` and `terminated`,
+ * timeouts, and SDK connection error classes. Follows the `cause` chain, where fetch and the
+ * SDKs put the socket error.
+ */
+export function isNetworkError(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
+    const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
+    if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('UND_ERR_'))) return true;
+    if (name === 'TimeoutError' || name === 'AttemptTimeoutError') return true;
+    if (typeof name === 'string' && /Connection(Timeout)?Error$/.test(name)) return true;
+    if (name === 'TypeError' && (message === 'fetch failed' || message === 'terminated')) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

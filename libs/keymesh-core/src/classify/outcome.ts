@@ -1,0 +1,31 @@
+/**
+ * The five things an upstream outcome can mean for a pool. See PRODUCT.md's semantics table:
+ * the first three are key-scoped (rotate at once), provider trouble is retried after backoff,
+ * and a caller's fault is thrown unchanged.
+ */
+export type OutcomeKind = 'rate_limited' | 'quota_exhausted' | 'key_rejected' | 'provider_trouble' | 'caller_fault';
+
+export interface Outcome {
+  kind: OutcomeKind;
+  /** How long the provider asked us to wait, in ms (already validated and clamped). */
+  retryAfterMs?: number;
+  /** HTTP status when there was one, for events and diagnostics. */
+  status?: number;
+}
+
+export interface ClassifyContext {
+  /** Epoch ms, from the pool's clock: resets and HTTP dates are relative to it. */
+  now: number;
+  /** Longest hint worth honouring; longer ones are clamped to it. */
+  maxCooldownMs: number;
+}
+
+/**
+ * Maps a thrown error to an outcome. Return `undefined` to fall back to the default
+ * classifier (status + headers), so an override only has to handle what it knows better.
+ */
+export type Classifier = (error: unknown, context: ClassifyContext) => Outcome | undefined;
+
+export function isKeyScoped(kind: OutcomeKind): boolean {
+  return kind === 'rate_limited' || kind === 'quota_exhausted' || kind === 'key_rejected';
+}

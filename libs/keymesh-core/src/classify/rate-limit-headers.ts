@@ -1,0 +1,91 @@
+import { readHeader, type HeaderSource } from './headers.js';
+import { clampHint, parseResetTime, parseRetryAfter, parseRetryAfterMs } from './hints.js';
+
+/**
+ * One quota dimension a provider reports (requests, tokens, …) with the header names that
+ * carry its limit, remaining count and reset time.
+ */
+interface Dimension {
+  limit: string;
+  remaining: string;
+  reset: string;
+}
+
+const dimensions: readonly Dimension[] = [
+  ...['requests', 'tokens'].map((d) => ({
+    limit: `x-ratelimit-limit-${d}`,
+    remaining: `x-ratelimit-remaining-${d}`,
+    reset: `x-ratelimit-reset-${d}`,
+  })),
+  ...['requests', 'tokens', 'input-tokens', 'output-tokens'].map((d) => ({
+    limit: `anthropic-ratelimit-${d}-limit`,
+    remaining: `anthropic-ratelimit-${d}-remaining`,
+    reset: `anthropic-ratelimit-${d}-reset`,
+  })),
+  { limit: 'ratelimit-limit', remaining: 'ratelimit-remaining', reset: 'ratelimit-reset' },
+  { limit: 'x-ratelimit-limit', remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' },
+];
+
+export interface RateLimitReading {
+  /** Smallest remaining/limit ratio over the reported dimensions, in [0, 1]; undefined when none is reported. */
+  headroom: number | undefined;
+  /** 1 / the limit of the dimension behind `headroom`: one request's share of it (0 when the limit is unknown). */
+  headroomUnit: number;
+  /** When some dimension has nothing left: ms until the longest such dimension resets. */
+  exhaustedForMs: number | undefined;
+}
+
+/** Reads the quota headers of a successful response (used by `ctx.observe`). */
+export function readRateLimitHeaders(headers: HeaderSource, now: number, maxMs: number): RateLimitReading {
+  let headroom: number | undefined;
+  let headroomUnit = 0;
+  let exhaustedForMs: number | undefined;
+  for (const dimension of dimensions) {
+    const remaining = toCount(readHeader(headers, dimension.remaining));
+    if (remaining === undefined) continue;
+    const limit = toCount(readHeader(headers, dimension.limit));
+    if (limit !== undefined && limit > 0) {
+      const ratio = Math.min(1, remaining / limit);
+      if (headroom === undefined || ratio < headroom) {
+        headroom = ratio;
+        headroomUnit = 1 / limit;
+      }
+    } else if (remaining === 0) {
+      headroom = 0;
+      headroomUnit = 0;
+    }
+    if (remaining === 0) {
+      const reset = clampHint(parseResetTime(readHeader(headers, dimension.reset), now), maxMs);
+      if (reset !== undefined) exhaustedForMs = Math.max(exhaustedForMs ?? 0, reset);
+    }
+  }
+  return { headroom, headroomUnit, exhaustedForMs };
+}
+
+/**
+ * The wait a rate-limited response asks for. When several hints are present the longest
+ * applicable one wins: `retry-after-ms`, `retry-after`, and the reset of every quota dimension
+ * that is exhausted (or whose remaining count is not reported).
+ */
+export function readRetryHint(headers: HeaderSource, now: number, maxMs: number): number | undefined {
+  let longest: number | undefined;
+  const consider = (ms: number | undefined) => {
+    const clamped = clampHint(ms, maxMs);
+    if (clamped !== undefined) longest = Math.max(longest ?? 0, clamped);
+  };
+  consider(parseRetryAfterMs(readHeader(headers, 'retry-after-ms')));
+  consider(parseRetryAfter(readHeader(headers, 'retry-after'), now));
+  for (const dimension of dimensions) {
+    const reset = readHeader(headers, dimension.reset);
+    if (reset === undefined) continue;
+    const remaining = toCount(readHeader(headers, dimension.remaining));
+    if (remaining === undefined || remaining === 0) consider(parseResetTime(reset, now));
+  }
+  return longest;
+}
+
+function toCount(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value.trim());
+  return Number.isFinite(number) && number >= 0 ? number : undefined;
+}

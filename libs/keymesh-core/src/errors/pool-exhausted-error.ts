@@ -1,0 +1,39 @@
+import type { OutcomeKind } from '../classify/outcome.js';
+import { ErrorCodes, KeymeshError, isKeymeshError } from './keymesh-error.js';
+
+const poolExhaustedMarker = Symbol.for('keymesh.pool-exhausted-error');
+
+/** Why one key could not take the request when the pool gave up. Never holds a secret. */
+export interface KeyUnavailableReason {
+  keyId: string;
+  state: 'closed' | 'open' | 'half_open' | 'disabled';
+  /** What sidelined the key: the kind of its last failure, `manual` for disableKey, `busy` for a key at capacity or with its half-open trial taken. */
+  reason: OutcomeKind | 'manual' | 'busy' | 'quota_headers';
+  /** Epoch ms when the key can serve again; `null` when only `enableKey` brings it back. */
+  availableAt: number | null;
+}
+
+/** No key of the pool can serve this request within the time budget. */
+export class PoolExhaustedError extends KeymeshError {
+  readonly [poolExhaustedMarker] = true;
+  readonly poolName: string;
+  /** Milliseconds until the earliest key frees up; `null` when every key is disabled until enabled again. */
+  readonly retryAfterMs: number | null;
+  readonly keys: readonly KeyUnavailableReason[];
+  readonly attempts: number;
+
+  constructor(init: { poolName: string; retryAfterMs: number | null; keys: KeyUnavailableReason[]; attempts: number; cause?: unknown }) {
+    const wait = init.retryAfterMs === null ? 'no key will free up by itself (all disabled)' : `the earliest key frees up in ${init.retryAfterMs} ms`;
+    super(ErrorCodes.POOL_EXHAUSTED, `Pool "${init.poolName}" has no key that can serve within the retry budget: ${wait}.`, {
+      cause: init.cause,
+    });
+    this.poolName = init.poolName;
+    this.retryAfterMs = init.retryAfterMs;
+    this.keys = init.keys;
+    this.attempts = init.attempts;
+  }
+}
+
+export function isPoolExhaustedError(value: unknown): value is PoolExhaustedError {
+  return isKeymeshError(value) && (value as unknown as Record<symbol, unknown>)[poolExhaustedMarker] === true;
+}

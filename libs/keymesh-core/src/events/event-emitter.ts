@@ -1,0 +1,56 @@
+import type { KeymeshEventName, KeymeshEvents, KeymeshListener } from './pool-events.js';
+
+/**
+ * A minimal typed emitter. Callers check `has(name)` before building a payload so an event
+ * nobody listens to costs nothing. A listener that throws is reported once and never breaks
+ * the request that emitted the event.
+ */
+export class EventEmitter {
+  readonly #listeners = new Map<KeymeshEventName, Array<(event: never) => void>>();
+  #warned = false;
+
+  has(name: KeymeshEventName): boolean {
+    return this.#listeners.has(name);
+  }
+
+  on<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): void {
+    const list = this.#listeners.get(name);
+    // Copy-on-write: an emit in progress keeps iterating the array it started with.
+    this.#listeners.set(name, list ? [...list, listener] : [listener]);
+  }
+
+  off<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): void {
+    const list = this.#listeners.get(name);
+    if (!list) return;
+    const index = list.indexOf(listener as (event: never) => void);
+    if (index < 0) return;
+    const rest = list.filter((_, i) => i !== index);
+    if (rest.length === 0) this.#listeners.delete(name);
+    else this.#listeners.set(name, rest);
+  }
+
+  emit<E extends KeymeshEventName>(name: E, event: KeymeshEvents[E]): void {
+    const list = this.#listeners.get(name);
+    if (!list) return;
+    for (const listener of list) {
+      try {
+        (listener as KeymeshListener<E>)(event);
+      } catch (error) {
+        this.#report(name, error);
+      }
+    }
+  }
+
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  #report(name: KeymeshEventName, error: unknown): void {
+    if (this.#warned) return;
+    this.#warned = true;
+    const kind = error instanceof Error ? error.name : typeof error;
+    process.emitWarning(`A Keymesh "${name}" listener threw (${kind}); the request went on. Further listener errors are not reported.`, {
+      code: 'KEYMESH_LISTENER_ERROR',
+    });
+  }
+}

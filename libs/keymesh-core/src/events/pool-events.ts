@@ -1,0 +1,51 @@
+import type { OutcomeKind } from '../classify/outcome.js';
+
+interface PoolEvent {
+  /** Pool name. */
+  pool: string;
+  /** Epoch ms. */
+  at: number;
+}
+interface KeyEvent extends PoolEvent {
+  keyId: string;
+}
+
+/** Payloads of every pool event. None ever holds a secret. */
+export interface KeymeshEvents {
+  'request.succeeded': KeyEvent & { attempts: number; durationMs: number };
+  'request.failed': PoolEvent & {
+    /** The last key tried, when one was. */
+    keyId?: string;
+    attempts: number;
+    durationMs: number;
+    /** Why the request failed: the last outcome, `pool_exhausted`, `aborted` or `closed`. */
+    kind: OutcomeKind | 'pool_exhausted' | 'aborted' | 'closed';
+    status?: number;
+  };
+  'request.retried': KeyEvent & { attempt: number; kind: OutcomeKind; status?: number; delayMs: number };
+  'key.rotated': KeyEvent & { fromKeyId: string; reason: OutcomeKind };
+  'key.rate_limited': KeyEvent & { retryAfterMs: number; until: number; source: 'hint' | 'default' | 'headers' };
+  'key.disabled': KeyEvent & { reason: 'quota_exhausted' | 'key_rejected' | 'manual'; until: number | null };
+  'key.enabled': KeyEvent & { reason: 'manual' | 'cooldown_elapsed' };
+  'circuit.opened': KeyEvent & { until: number; consecutiveFailures: number };
+  'circuit.half_opened': KeyEvent;
+  'circuit.closed': KeyEvent;
+  'pool.exhausted': PoolEvent & { retryAfterMs: number | null; attempts: number };
+}
+
+export type KeymeshEventName = keyof KeymeshEvents;
+export type KeymeshListener<E extends KeymeshEventName> = (event: KeymeshEvents[E]) => void;
+
+export const keymeshEventNames: readonly KeymeshEventName[] = [
+  'request.succeeded',
+  'request.failed',
+  'request.retried',
+  'key.rotated',
+  'key.rate_limited',
+  'key.disabled',
+  'key.enabled',
+  'circuit.opened',
+  'circuit.half_opened',
+  'circuit.closed',
+  'pool.exhausted',
+];

@@ -1,0 +1,31 @@
+export { KeyPool, type AttemptFn, type ExecuteOptions } from './pool/key-pool.js';
+export type { KeyPoolOptions, RetryOptions } from './pool/options.js';
+export type { KeySpec } from './pool/key-spec.js';
+export { PoolKey } from './pool/pool-key.js';
+export type { AttemptContext } from './pool/attempt-context.js';
+export type { KeySnapshot, PoolSnapshot } from './pool/snapshot.js';
+
+export * from './errors/index.js';
+
+export type { Outcome, OutcomeKind, Classifier, ClassifyContext } from './classify/outcome.js';
+export { isKeyScoped } from './classify/outcome.js';
+export { defaultClassifier, classifyStatus, statusOf, headersOf } from './classify/default-classifier.js';
+export { isNetworkError } from './classify/network-errors.js';
+export { readHeader, type HeaderSource } from './classify/headers.js';
+export { parseDuration, parseResetTime, parseRetryAfter, parseRetryAfterMs, clampHint } from './classify/hints.js';
+export { readRateLimitHeaders, readRetryHint, type RateLimitReading } from './classify/rate-limit-headers.js';
+
+export { fullJitterDelay, backoffCeiling, type BackoffOptions } from './backoff/full-jitter.js';
+export type { BreakerState, BreakerStatus, BreakerOptions } from './breaker/breaker-state.js';
+export { RetryTokenBucket, type RetryTokenOptions } from './retry/retry-tokens.js';
+
+export { createStrategy, strategyNames, isSelectionStrategy, type SelectableKey, type SelectionStrategy, type StrategyName } from './strategies/index.js';
+
+export type { KeymeshEvents, KeymeshEventName, KeymeshListener } from './events/pool-events.js';
+export { keymeshEventNames } from './events/pool-events.js';
+
+export type { StateStore, SharedKeyState } from './store/state-store.js';
+export { MemoryStore } from './store/memory-store.js';
+
+export { systemClock, type Clock, type RandomSource } from './clock.js';
+export { keyIdOf, maskSecret } from './pool/key-spec.js';

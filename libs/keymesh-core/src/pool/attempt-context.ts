@@ -1,0 +1,55 @@
+import type { HeaderSource } from '../classify/headers.js';
+import type { KeyEntry } from './key-entry.js';
+
+/** What an attempt receives besides the key. */
+export interface AttemptContext {
+  /** Aborts when the caller aborts (or the attempt times out under `attemptTimeoutMs`): pass it to the upstream call. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt of the request. */
+  readonly attempt: number;
+  /**
+   * Hands over the headers of a successful response so rate-limit headers (remaining / reset)
+   * feed the `headroom` strategy and sideline the key at remaining 0 until its reset.
+   */
+  observe(headers: HeaderSource): void;
+}
+
+/** A signal that never aborts, for attempts whose caller passed none. */
+export const neverAborted: AbortSignal = new AbortController().signal;
+
+export class Attempt implements AttemptContext {
+  constructor(
+    /** Replaced by the attempt's own signal under `attemptTimeoutMs`, before the attempt starts. */
+    public signal: AbortSignal,
+    readonly attempt: number,
+    readonly key: KeyEntry,
+    /** Breaker generation when the attempt started: a result from an older generation is stale. */
+    readonly generation: number,
+    /** This attempt holds the key's half-open trial. */
+    readonly trial: boolean,
+    private readonly observer: (key: KeyEntry, headers: HeaderSource) => void,
+  ) {}
+
+  observe(headers: HeaderSource): void {
+    this.observer(this.key, headers);
+  }
+}
+
+/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
