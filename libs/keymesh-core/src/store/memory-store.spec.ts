@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { KeyPool, MemoryStore } from '../index.js';
+import { ManualClock, httpError, secrets, settle } from '../__tests__/manual-clock.js';
+
+const keys = secrets.slice(0, 2).map((secret, i) => ({ id: 'ab'[i]!, secret }));
+
+/** Two pools sharing one store behave like two processes sharing Redis. */
+function fleet(clock = new ManualClock(), breaker = { failureThreshold: 1, cooldownMs: 1_000 }) {
+  const store = new MemoryStore({ clock });
+  const make = () => new KeyPool({ name: 'shared', keys, clock, store, strategy: 'priority', breaker });
+  return { clock, store, one: make(), two: make() };
+}
+
+describe('shared state through a StateStore', () => {
+  it('a key rate-limited in one pool is sidelined in the other', async () => {
+    const { clock, one, two } = fleet(undefined, { failureThreshold: 5, cooldownMs: 1_000 });
+    await one.execute(async (key) => {
+      if (key.id === 'a') throw httpError(429, { 'retry-after': '10' });
+      return key.id;
+    });
+    await settle();
+    expect(two.snapshot().keys[0]).toMatchObject({ id: 'a', available: false, availableAt: clock.now() + 10_000 });
+    expect(await two.execute((key) => key.id)).toBe('b');
+  });
+
+  it('a key disabled in one pool is disabled in the other, and enabling it propagates too', async () => {
+    const { one, two } = fleet();
+    await one.execute(async (key) => {
+      if (key.id === 'a') throw httpError(401);
+      return key.id;
+    });
+    await settle();
+    expect(two.snapshot().keys[0]).toMatchObject({ state: 'disabled', disabledReason: 'key_rejected' });
+    two.enableKey('a');
+    await settle();
+    expect(one.snapshot().keys[0]).toMatchObject({ state: 'closed', available: true });
+  });
+
+  it('only one half-open trial runs across the fleet; its success closes the circuit everywhere', async () => {
+    const { clock, one, two } = fleet();
+    await one.execute(async (key) => {
+      if (key.id === 'a') throw httpError(429);
+      return key.id;
+    });
+    await settle();
+    expect(two.snapshot().keys[0]!.state).toBe('open');
+    await clock.advance(1_000);
+    let finish!: () => void;
+    const used: string[] = [];
+    const attempt = async (key: { id: string }) => {
+      used.push(key.id);
+      if (key.id === 'a') await new Promise<void>((resolve) => (finish = resolve));
+      return key.id;
+    };
+    const calls = [...Array.from({ length: 10 }, () => one.execute(attempt)), ...Array.from({ length: 10 }, () => two.execute(attempt))];
+    await settle();
+    expect(used.filter((id) => id === 'a')).toHaveLength(1);
+    finish();
+    await Promise.all(calls);
+    await settle();
+    expect(one.snapshot().keys[0]!.state).toBe('closed');
+    expect(two.snapshot().keys[0]).toMatchObject({ state: 'closed', available: true });
+  });
+
+  it('a trial lease left by a holder that never answers expires after trialLeaseMs', () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
+    expect(store.acquireTrial('p', 'a', 500)).toBe(true);
+    expect(store.acquireTrial('p', 'a', 500)).toBe(false);
+    return clock.advance(500).then(() => expect(store.acquireTrial('p', 'a', 500)).toBe(true));
+  });
+
+  it('a pool that starts later loads the current shared state before its first request', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
+    const early = new KeyPool({ name: 'shared', keys, clock, store, strategy: 'priority' });
+    await early.execute(async (key) => {
+      if (key.id === 'a') throw httpError(429, { 'retry-after': '30' });
+      return key.id;
+    });
+    const late = new KeyPool({ name: 'shared', keys, clock, store, strategy: 'priority' });
+    expect(await late.execute((key) => key.id)).toBe('b');
+    expect(late.snapshot().keys[0]).toMatchObject({ available: false, availableAt: clock.now() + 30_000 });
+  });
+
+  it('serves from local state when the store cannot load', async () => {
+    const store = new MemoryStore();
+    const broken = Object.assign(Object.create(store) as MemoryStore, {
+      load: () => Promise.reject(new Error('store down')),
+      subscribe: store.subscribe.bind(store),
+      save: store.save.bind(store),
+      acquireTrial: store.acquireTrial.bind(store),
+      releaseTrial: store.releaseTrial.bind(store),
+    });
+    const pool = new KeyPool({ keys, store: broken });
+    await expect(pool.execute((key) => key.id)).resolves.toBe('a');
+  });
+
+  it('stores only ids and times, never secrets', async () => {
+    const { store, one } = fleet();
+    await one.execute(async (key) => {
+      if (key.id === 'a') throw httpError(429);
+      return key.id;
+    });
+    const state = await store.load('shared', ['a', 'b']);
+    const text = JSON.stringify([...state]);
+    expect(text).not.toContain(secrets[0]!);
+    expect(text).toContain('"a"');
+  });
+});
