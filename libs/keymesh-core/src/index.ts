@@ -29,3 +29,8 @@ export { MemoryStore } from './store/memory-store.js';
 
 export { systemClock, type Clock, type RandomSource } from './clock.js';
 export { keyIdOf, maskSecret } from './pool/key-spec.js';
+
+export { createKeymesh, poolOf, type CreateKeymeshOptions } from './adapters/create-keymesh.js';
+export { registerAdapter } from './adapters/registry.js';
+export type { KeymeshAdapter } from './adapters/adapter.js';
+export { httpAdapter, HttpStatusError, UnsafeUrlError, type HttpAdapterOptions, type HttpAuth, type HttpClient } from './http/index.js';

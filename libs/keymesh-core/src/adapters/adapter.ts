@@ -1,0 +1,16 @@
+import type { Classifier } from '../classify/outcome.js';
+import type { KeyPool } from '../pool/key-pool.js';
+
+/**
+ * Connects a client to a pool. SDK adapters recognise their SDK's clients by shape (never by
+ * `instanceof`: an app may load the SDK's CommonJS build while Keymesh sees its ESM build).
+ */
+export interface KeymeshAdapter<Client = unknown, Wrapped = Client> {
+  readonly name: string;
+  /** True for a client this adapter can wrap; lets `createKeymesh` pick the adapter itself. */
+  matches?(client: unknown): boolean;
+  /** Provider-specific classification, consulted after the user's `classify` and before the default. */
+  readonly classify?: Classifier;
+  /** Returns the object users call, with every request routed through `pool`. */
+  wrap(pool: KeyPool, client: Client): Wrapped;
+}

@@ -1,0 +1,50 @@
+import type { Classifier } from '../classify/outcome.js';
+import { ConfigError } from '../errors/config-error.js';
+import { ErrorCodes } from '../errors/keymesh-error.js';
+import { KeyPool } from '../pool/key-pool.js';
+import type { KeyPoolOptions } from '../pool/options.js';
+import type { KeymeshAdapter } from './adapter.js';
+import { builtInAdapters } from './registry.js';
+
+const pools = new WeakMap<object, KeyPool>();
+
+export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
+  ({ adapter: KeymeshAdapter<Client, Wrapped>; client?: Client } | { client: Client; adapter?: undefined });
+
+/**
+ * Wraps a client so every call it makes goes through a new `KeyPool`: `createKeymesh({ client, keys })`
+ * for an SDK client (the adapter is chosen by the client's shape), or
+ * `createKeymesh({ adapter: httpAdapter({ baseURL, auth }), keys })` for any HTTP API.
+ */
+export function createKeymesh<Client, Wrapped>(options: KeyPoolOptions & { adapter: KeymeshAdapter<Client, Wrapped>; client?: Client }): Wrapped;
+export function createKeymesh<Client extends object>(options: KeyPoolOptions & { client: Client }): Client;
+export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): unknown {
+  const { client, adapter: explicit, ...poolOptions } = options as KeyPoolOptions & { client?: unknown; adapter?: KeymeshAdapter };
+  const adapter = explicit ?? builtInAdapters().find((candidate) => candidate.matches?.(client));
+  if (adapter === undefined) {
+    throw new ConfigError(
+      ErrorCodes.UNSUPPORTED_CLIENT,
+      '`client` is not an OpenAI, Anthropic or Google GenAI client Keymesh recognises. Pass `adapter` (e.g. httpAdapter({ baseURL, auth })) for other APIs.',
+      'client',
+    );
+  }
+  const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
+  const wrapped = adapter.wrap(pool, client as never) as object;
+  pools.set(wrapped, pool);
+  return wrapped;
+}
+
+/** The pool behind a client returned by `createKeymesh`. */
+export function poolOf(client: object): KeyPool {
+  const pool = pools.get(client);
+  if (pool === undefined) {
+    throw new ConfigError(ErrorCodes.UNSUPPORTED_CLIENT, 'poolOf() takes a client returned by createKeymesh().', 'client');
+  }
+  return pool;
+}
+
+/** The user's classifier first, then the adapter's; `undefined` from both falls back to the default. */
+function chain(user: Classifier | undefined, adapter: Classifier | undefined): Classifier | undefined {
+  if (!user || !adapter) return user ?? adapter;
+  return (error, context) => user(error, context) ?? adapter(error, context);
+}

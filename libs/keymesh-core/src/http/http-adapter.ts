@@ -1,0 +1,101 @@
+import type { KeymeshAdapter } from '../adapters/adapter.js';
+import { classifyStatus } from '../classify/default-classifier.js';
+import { ConfigError } from '../errors/config-error.js';
+import { ErrorCodes } from '../errors/keymesh-error.js';
+import type { KeyPool } from '../pool/key-pool.js';
+import { HttpStatusError, maxErrorBodyLength } from './http-status-error.js';
+import { parseBaseUrl, resolvePath } from './safe-url.js';
+
+/** Where the key goes: `Authorization: Bearer`, a header of its own, or a query parameter. */
+export type HttpAuth = 'bearer' | { header: string; prefix?: string } | { query: string };
+
+export interface HttpAdapterOptions {
+  /** Every request goes to this origin and under this path; nothing else ever receives a key. */
+  baseURL: string;
+  auth: HttpAuth;
+  /** A fetch implementation; defaults to the global `fetch`. */
+  fetch?: typeof fetch;
+}
+
+/** The client `createKeymesh` returns for an HTTP API. */
+export interface HttpClient {
+  readonly baseURL: string;
+  /**
+   * `fetch` relative to `baseURL`, through the pool. 2xx and caller-fault statuses resolve to the
+   * `Response`; 429 / 401 / 403 / 408 / 5xx are rotated or retried and, when attempts run out,
+   * reject with `HttpStatusError`. Redirects are returned, not followed, so a key never travels
+   * to another host.
+   */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+}
+
+export function httpAdapter(options: HttpAdapterOptions): KeymeshAdapter<unknown, HttpClient> {
+  const base = parseBaseUrl(options?.baseURL);
+  const auth = checkAuth(options.auth);
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  return {
+    name: 'http',
+    wrap: (pool) => new PooledHttpClient(pool, base, auth, fetchImpl),
+  };
+}
+
+class PooledHttpClient implements HttpClient {
+  constructor(
+    private readonly pool: KeyPool,
+    private readonly base: URL,
+    private readonly auth: HttpAuth,
+    private readonly fetchImpl: typeof fetch,
+  ) {}
+
+  get baseURL(): string {
+    return this.base.href;
+  }
+
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    const url = resolvePath(this.base, path);
+    const method = (init.method ?? 'GET').toUpperCase();
+    // A stream can be read once; buffering it lets a retry send the same bytes again.
+    const body = isOneShot(init.body) ? new Uint8Array(await new Response(init.body).arrayBuffer()) : init.body;
+    const signal = init.signal ?? undefined;
+    return this.pool.execute(
+      async (key, ctx) => {
+        const headers = new Headers(init.headers);
+        const target = new URL(url);
+        if (this.auth === 'bearer') headers.set('authorization', `Bearer ${key.secret}`);
+        else if ('header' in this.auth) headers.set(this.auth.header, `${this.auth.prefix ?? ''}${key.secret}`);
+        else target.searchParams.set(this.auth.query, key.secret);
+        const response = await this.fetchImpl(target, { ...init, body, headers, method, signal: ctx.signal, redirect: 'manual' });
+        if (response.ok) {
+          ctx.observe(response.headers);
+          return response;
+        }
+        if (response.status < 400 || classifyStatus(response.status) === 'caller_fault') return response;
+        throw new HttpStatusError({ status: response.status, headers: response.headers, body: await readBounded(response), method, url: url.href });
+      },
+      signal ? { signal } : undefined,
+    );
+  }
+}
+
+function checkAuth(auth: unknown): HttpAuth {
+  if (auth === 'bearer') return auth;
+  if (typeof auth === 'object' && auth !== null) {
+    const { header, query } = auth as { header?: unknown; query?: unknown };
+    if (typeof header === 'string' && /^[!#$%&'*+.^_`|~\w-]+$/.test(header)) return auth as HttpAuth;
+    if (typeof query === 'string' && query !== '') return auth as HttpAuth;
+  }
+  throw new ConfigError(ErrorCodes.INVALID_OPTION, "`auth` must be 'bearer', { header: 'x-api-key' } or { query: 'key' }.", 'auth');
+}
+
+function isOneShot(body: unknown): body is ReadableStream | AsyncIterable<Uint8Array> {
+  return typeof body === 'object' && body !== null && (body instanceof ReadableStream || Symbol.asyncIterator in body);
+}
+
+async function readBounded(response: Response): Promise<string> {
+  try {
+    const text = await response.text();
+    return text.length > maxErrorBodyLength ? text.slice(0, maxErrorBodyLength) : text;
+  } catch {
+    return '';
+  }
+}
