@@ -323,3 +323,20 @@ describe('KeyPool key management', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('headroom strategy ordering', () => {
+  it('re-orders keys as soon as observed headers change their remaining quota', async () => {
+    const pool = new KeyPool({ keys: secrets.slice(0, 3).map((secret, i) => ({ id: `h${i}`, secret })), strategy: 'headroom' });
+    const remaining: Record<string, string> = { h0: '10', h1: '90', h2: '50' };
+    const report = (key: { id: string }, ctx: { observe(h: Record<string, string>): void }) => {
+      ctx.observe({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': remaining[key.id]! });
+      return key.id;
+    };
+    // Unknown keys count as full: the first three calls report each key once.
+    for (let i = 0; i < 3; i++) await pool.execute(report);
+    expect(await pool.execute(report)).toBe('h1');
+    remaining.h1 = '5';
+    await pool.execute(report);
+    expect(await pool.execute(report)).toBe('h2');
+  });
+});

@@ -273,7 +273,7 @@ export class KeyPool {
     if (reading.headroom !== undefined) {
       key.headroom = reading.headroom;
       key.headroomUnit = reading.headroomUnit;
-      if (key.ready) this.#keys.refresh(key, now);
+      this.#keys.touch(key);
     }
     if (reading.exhaustedForMs !== undefined && reading.exhaustedForMs > 0 && now + reading.exhaustedForMs > key.cooldownUntil) {
       key.cooldownUntil = now + reading.exhaustedForMs;

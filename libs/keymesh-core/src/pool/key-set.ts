@@ -83,6 +83,11 @@ export class KeySet {
     else this.strategy.update(entry);
   }
 
+  /** A ready key's ordering inputs (headroom) changed. */
+  touch(entry: KeyEntry): void {
+    if (entry.ready) this.strategy.update(entry);
+  }
+
   /** Returns true when the key became ready, so waiting requests can be woken. */
   release(entry: KeyEntry, now: number): boolean {
     entry.inFlight--;

@@ -1,0 +1,74 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The published shape of every package: built output only, importable as ESM and
+ * `require()`-able from CommonJS on Node ≥ 20.19, with types, README and LICENSE.
+ */
+const root = resolve(import.meta.dirname, '..');
+const packages = [
+  { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http'], exports: ['KeyPool', 'createKeymesh', 'httpAdapter', 'isPoolExhaustedError'] },
+  { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
+];
+
+let scratch: string;
+
+beforeAll(() => {
+  for (const pkg of packages) {
+    if (!existsSync(join(root, pkg.dir, 'dist/index.js'))) execFileSync('npm', ['run', 'build', '-w', pkg.name], { cwd: root, stdio: 'pipe' });
+  }
+  scratch = mkdtempSync(join(tmpdir(), 'keymesh-pack-'));
+}, 120_000);
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** Runs a file with plain Node (no test-runner resolution) from inside the workspace, so the packages resolve through node_modules. */
+function runNode(file: string, source: string): string {
+  const path = join(root, 'node_modules', '.cache', file);
+  execFileSync('mkdir', ['-p', join(root, 'node_modules', '.cache')]);
+  writeFileSync(path, source);
+  try {
+    return execFileSync(process.execPath, [path], { cwd: root, encoding: 'utf8' });
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
+describe.each(packages)('$name', (pkg) => {
+  it('imports from a plain ESM file', () => {
+    for (const subpath of pkg.subpaths) {
+      const out = runNode('check.mjs', `import * as m from '${pkg.name}${subpath}'; console.log(JSON.stringify(Object.keys(m)));`);
+      const names = JSON.parse(out) as string[];
+      if (subpath === '') for (const name of pkg.exports) expect(names).toContain(name);
+      else expect(names.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('is require()-able from CommonJS', () => {
+    const out = runNode('check.cjs', `const m = require('${pkg.name}'); console.log(JSON.stringify(Object.keys(m)));`);
+    for (const name of pkg.exports) expect(JSON.parse(out)).toContain(name);
+  });
+
+  it('packs only built code, types, README, LICENSE and package.json', () => {
+    const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: join(root, pkg.dir), encoding: 'utf8' });
+    const files = (JSON.parse(out) as Array<{ files: Array<{ path: string }> }>)[0]!.files.map((f) => f.path);
+    expect(files).toContain('README.md');
+    expect(files).toContain('LICENSE');
+    expect(files).toContain('package.json');
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/index.d.ts');
+    const unexpected = files.filter((f) => !['README.md', 'LICENSE', 'package.json'].includes(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f));
+    expect(unexpected).toEqual([]);
+    expect(files.some((f) => f.includes('.spec.') || f.includes('__tests__'))).toBe(false);
+  });
+
+  it('declares no runtime dependencies, an engines floor and the Apache-2.0 licence', () => {
+    const manifest = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(manifest.license).toBe('Apache-2.0');
+    expect(manifest.engines).toEqual({ node: '>=20.19' });
+  });
+});
