@@ -325,18 +325,24 @@ describe('KeyPool key management', () => {
 });
 
 describe('headroom strategy ordering', () => {
-  it('re-orders keys as soon as observed headers change their remaining quota', async () => {
+  it('re-orders keys as soon as an attempt observes headers, before that attempt ends', async () => {
     const pool = new KeyPool({ keys: secrets.slice(0, 3).map((secret, i) => ({ id: `h${i}`, secret })), strategy: 'headroom' });
     const remaining: Record<string, string> = { h0: '10', h1: '90', h2: '50' };
-    const report = (key: { id: string }, ctx: { observe(h: Record<string, string>): void }) => {
+    const observe = (key: { id: string }, ctx: { observe(h: Record<string, string>): void }) =>
       ctx.observe({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': remaining[key.id]! });
-      return key.id;
-    };
     // Unknown keys count as full: the first three calls report each key once.
-    for (let i = 0; i < 3; i++) await pool.execute(report);
-    expect(await pool.execute(report)).toBe('h1');
+    for (let i = 0; i < 3; i++) await pool.execute((key, ctx) => (observe(key, ctx), key.id));
     remaining.h1 = '5';
-    await pool.execute(report);
-    expect(await pool.execute(report)).toBe('h2');
+    let finish!: () => void;
+    const slow = pool.execute(async (key, ctx) => {
+      observe(key, ctx);
+      await new Promise<void>((resolve) => (finish = resolve));
+      return key.id;
+    });
+    await settle();
+    // h1 (was 90 %) now reports 5 % while its call is still running: the next pick must be h2 (50 %).
+    expect(await pool.execute((key) => key.id)).toBe('h2');
+    finish();
+    expect(await slow).toBe('h1');
   });
 });
