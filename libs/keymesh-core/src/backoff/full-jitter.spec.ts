@@ -111,3 +111,12 @@ describe('fullJitterDelay', () => {
     );
   });
 });
+
+describe('non-finite retry index', () => {
+  it('never yields NaN', () => {
+    const options = { baseDelayMs: 100, maxDelayMs: 1_000 };
+    expect(backoffCeiling(Number.NaN, options)).toBe(100);
+    expect(backoffCeiling(Infinity, options)).toBe(1_000);
+    expect(fullJitterDelay(Number.NaN, options, () => 0.5)).toBe(50);
+  });
+});

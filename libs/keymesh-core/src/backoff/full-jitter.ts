@@ -10,7 +10,7 @@ const maxExponent = 40;
 
 /** The upper bound of the full-jitter window for retry number `retryIndex` (0 for the first retry). */
 export function backoffCeiling(retryIndex: number, options: BackoffOptions): number {
-  const exponent = Math.min(Math.max(0, Math.floor(retryIndex)), maxExponent);
+  const exponent = Number.isFinite(retryIndex) ? Math.min(Math.max(0, Math.floor(retryIndex)), maxExponent) : retryIndex > 0 ? maxExponent : 0;
   return Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent);
 }
 

@@ -170,3 +170,9 @@ describe("defaultClassifier: anything else is the caller's fault", () => {
     expect(isNetworkError(a)).toBe(false);
   });
 });
+
+describe('undici codes that are not provider trouble', () => {
+  it.each(['UND_ERR_ABORTED', 'UND_ERR_INVALID_ARG'])('%s is the caller’s', (code) => {
+    expect(defaultClassifier(Object.assign(new Error('x'), { code }), { now: 0, maxCooldownMs: 1_000 }).kind).toBe('caller_fault');
+  });
+});

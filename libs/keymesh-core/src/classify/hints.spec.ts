@@ -217,3 +217,19 @@ describe('properties: no parser ever yields NaN, Infinity or a negative delay', 
     fc.assert(fc.property(anyString, fc.integer({ min: 0, max: 4e12 }), (s, now) => expectUsable(parseResetTime(s, now))), fcParams);
   });
 });
+
+describe('review fixes', () => {
+  const now = Date.parse('2026-11-25T08:00:00Z');
+  it('Retry-After junk that Date.parse would accept is ignored', () => {
+    expect(parseRetryAfter('soon 2099', now)).toBeUndefined();
+    expect(parseRetryAfter('junk 5', now)).toBeUndefined();
+    expect(parseRetryAfter('Wed, 25 Nov 2026 08:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wednesday, 25-Nov-26 08:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed Nov 25 08:00:30 2026', now)).toBe(30_000);
+  });
+  it('a past reset is 0 in every form', () => {
+    expect(parseResetTime(String(Math.floor(now / 1000) - 60), now)).toBe(0);
+    expect(parseResetTime(String(now - 60_000), now)).toBe(0);
+    expect(parseResetTime('2026-11-25T07:59:00Z', now)).toBe(0);
+  });
+});

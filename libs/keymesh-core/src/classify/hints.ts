@@ -3,6 +3,7 @@
  * garbage, negative and non-finite values are dropped here so they can never reach a timer.
  */
 
+const httpDate = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*, ?\d{1,2}[ -][A-Z][a-z]{2}[ -]\d{2,4} \d{2}:\d{2}:\d{2} GMT$|^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) [A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} \d{4}$/;
 const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const durationPart = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
 
@@ -27,7 +28,8 @@ export function parseRetryAfter(value: string | undefined, now: number): number 
   if (value === undefined) return undefined;
   const text = value.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return finiteNonNegative(Number(text) * 1_000);
-  if (!/[a-z]/i.test(text)) return undefined;
+  // All three HTTP-date forms start with a day name; Date.parse alone accepts junk like "soon 2099".
+  if (!httpDate.test(text)) return undefined;
   return untilDate(text, now);
 }
 
@@ -49,8 +51,9 @@ export function parseResetTime(value: string | undefined, now: number): number |
   if (/^\d+(\.\d+)?$/.test(text)) {
     const number = Number(text);
     // Anything that large is an epoch timestamp, not a delay.
-    if (number > 1e12) return finiteNonNegative(number - now);
-    if (number > 1e9) return finiteNonNegative(number * 1_000 - now);
+    // A reset in the past means "now", whichever form it came in.
+    if (number > 1e12) return Math.max(0, number - now);
+    if (number > 1e9) return Math.max(0, number * 1_000 - now);
     return finiteNonNegative(number * 1_000);
   }
   return parseDuration(text);

@@ -11,6 +11,9 @@ const transientCodes = new Set([
   'ENOTFOUND',
 ]);
 
+/** undici codes that mean "we stopped it" or "we called it wrong", not "the provider failed". */
+const notProviderCodes = new Set(['UND_ERR_ABORTED', 'UND_ERR_INVALID_ARG', 'UND_ERR_NOT_SUPPORTED']);
+
 /**
  * True for an error that means the provider could not be reached or dropped the connection:
  * socket errors, undici's `UND_ERR_*`, fetch's `TypeError: fetch failed` and `terminated`,
@@ -21,7 +24,7 @@ export function isNetworkError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
     const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
-    if (typeof code === 'string' && (transientCodes.has(code) || code.startsWith('UND_ERR_'))) return true;
+    if (typeof code === 'string' && (transientCodes.has(code) || (code.startsWith('UND_ERR_') && !notProviderCodes.has(code)))) return true;
     if (name === 'TimeoutError' || name === 'AttemptTimeoutError') return true;
     if (typeof name === 'string' && /Connection(Timeout)?Error$/.test(name)) return true;
     if (name === 'TypeError' && (message === 'fetch failed' || message === 'terminated')) return true;

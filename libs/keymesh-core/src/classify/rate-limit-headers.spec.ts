@@ -262,6 +262,24 @@ describe('readRateLimitHeaders', () => {
     expect(readRateLimitHeaders({ 'x-ratelimit-limit-requests': '10', 'x-ratelimit-remaining-requests': '-1' }, NOW, MAX).headroom).toBeUndefined();
   });
 
+  // BUG (rate-limit-headers.ts, toCount, line 89): `Number('')` and `Number('   ')` are 0, so an empty
+  // `remaining` header is read as "nothing left": headroom 0 and exhaustedForMs = the reset, which makes
+  // `ctx.observe` sideline a healthy key after a successful response. An empty count should be ignored
+  // like any other unparseable one ('lots', '-1' above).
+  it('an empty remaining header is not a remaining count of 0', () => {
+    for (const empty of ['', '   ']) {
+      const reading = readRateLimitHeaders(
+        new Headers({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': empty, 'x-ratelimit-reset-requests': '6m0s' }),
+        NOW,
+        MAX,
+      );
+      expect(reading).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+      expect(
+        readRateLimitHeaders({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': empty, 'x-ratelimit-reset-requests': '6m0s' }, NOW, MAX),
+      ).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+    }
+  });
+
   it('property: headroom ∈ [0,1], unit ≥ 0 and finite, exhaustedForMs ∈ [0, max]', () => {
     const count = fc.oneof(fc.nat(10_000).map(String), fc.constantFrom('0', '-1', 'x', '', 'NaN', '1e400'));
     const dims = ['requests', 'tokens'];

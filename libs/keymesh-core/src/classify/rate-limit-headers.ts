@@ -86,6 +86,9 @@ export function readRetryHint(headers: HeaderSource, now: number, maxMs: number)
 
 function toCount(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value.trim());
+  const text = value.trim();
+  // Number('') is 0: an empty header must not read as "nothing left".
+  if (!/^\d+(\.\d+)?$/.test(text)) return undefined;
+  const number = Number(text);
   return Number.isFinite(number) && number >= 0 ? number : undefined;
 }

@@ -27,6 +27,7 @@ describe('ConfigError', () => {
     ['duplicate secret', { keys: [secret, { secret }] }, 'ERR_KEYMESH_DUPLICATE_SECRET', 'keys[1]'],
     ['duplicate id', { keys: [{ id: 'x', secret }, { id: 'x', secret: `${secret}b` }] }, 'ERR_KEYMESH_DUPLICATE_KEY_ID', 'keys[1].id'],
     ['id containing the secret', { keys: [{ id: `prod-${secret}`, secret }] }, 'ERR_KEYMESH_INVALID_OPTION', 'keys[0].id'],
+    ['id carrying 16 characters of the secret', { keys: [{ id: secret.slice(2, 18), secret }] }, 'ERR_KEYMESH_INVALID_OPTION', 'keys[0].id'],
     ['unknown key option', { keys: [{ secret, wieght: 2 }] }, 'ERR_KEYMESH_UNKNOWN_OPTION', 'keys[0].wieght'],
     ['zero weight', { keys: [{ secret, weight: 0 }] }, 'ERR_KEYMESH_INVALID_NUMBER', 'keys[0].weight'],
     ['fractional maxConcurrent', { keys: [{ secret, maxConcurrent: 1.5 }] }, 'ERR_KEYMESH_INVALID_NUMBER', 'keys[0].maxConcurrent'],
@@ -56,6 +57,10 @@ describe('ConfigError', () => {
 
   it('names the environment-variable trap for an undefined secret', () => {
     expect(configError({ keys: [process.env.KEYMESH_SURELY_UNSET_VARIABLE] }).message).toMatch(/environment variable/);
+  });
+
+  it('accepts an id that merely shares a short word with the secret', () => {
+    expect(() => new KeyPool({ keys: [{ id: 'config', secret }] })).not.toThrow();
   });
 
   it('accepts a custom strategy object', () => {

@@ -143,6 +143,24 @@ describe('KeyPool.execute', () => {
     expect(await pool.execute((key) => key.id)).toBe('a');
   });
 
+  it('disables a key once when several in-flight requests on it are rejected', async () => {
+    const pool = new KeyPool({ keys: keys.slice(0, 2), strategy: 'priority' });
+    const disabled = recordEvents(pool, 'key.disabled');
+    const gate: Array<() => void> = [];
+    const calls = Array.from({ length: 3 }, () =>
+      pool.execute(async (key) => {
+        if (key.id === 'b') return 'b';
+        await new Promise<void>((resolve) => gate.push(resolve));
+        throw httpError(401);
+      }),
+    );
+    await settle();
+    expect(gate).toHaveLength(3);
+    gate.forEach((open) => open());
+    await expect(Promise.all(calls)).resolves.toEqual(['b', 'b', 'b']);
+    expect(disabled).toHaveLength(1);
+  });
+
   it('rethrows the last upstream error unchanged when attempts run out while keys were being tried', async () => {
     const pool = new KeyPool({ keys, retry: { maxAttempts: 2 } });
     const errors = [httpError(429, {}, 'first'), httpError(429, {}, 'second'), httpError(429, {}, 'third')];

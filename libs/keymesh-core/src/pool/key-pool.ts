@@ -249,8 +249,10 @@ export class KeyPool {
   }
 
   #disable(key: KeyEntry, reason: DisabledReason, now: number, hintMs: number | undefined, fresh: boolean): void {
-    if (fresh) this.#countKeyFailure(key, now, 0);
     const until = reason === 'quota_exhausted' ? now + Math.min(Math.max(this.#options.quotaCooldownMs, hintMs ?? 0), this.#options.maxCooldownMs) : Infinity;
+    // Concurrent requests already in flight on the key report the same verdict: one transition, one event.
+    if (key.disabled?.reason === reason && key.disabled.until >= until) return;
+    if (fresh) this.#countKeyFailure(key, now, 0);
     key.disabled = { reason, until };
     key.generation++;
     this.#share(key, now);

@@ -88,11 +88,21 @@ function checkId(id: unknown, secret: string, path: string): string {
   if (typeof id !== 'string' || id.trim() === '' || id.length > 200) {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must be a non-empty string of at most 200 characters.`, path);
   }
-  // An id is printed everywhere; one that carries the secret would leak it.
-  if (id.includes(secret) || (secret.length >= 8 && secret.includes(id) && id.length >= 8)) {
+  // An id is printed everywhere; one that carries the secret, or a long run of it, would leak it.
+  if (sharesRun(id, secret, Math.min(secret.length, leakRunLength))) {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must not contain the key's secret (ids appear in events, logs and health output).`, path);
   }
   return id;
+}
+
+/** A run this long of a random secret is as good as a leak of it. */
+const leakRunLength = 16;
+
+function sharesRun(id: string, secret: string, length: number): boolean {
+  for (let start = 0; start + length <= secret.length; start++) {
+    if (id.includes(secret.slice(start, start + length))) return true;
+  }
+  return false;
 }
 
 interface NumberRule {

@@ -18,7 +18,7 @@ export class HeapStrategy<K extends SelectableKey> implements SelectionStrategy<
     return this.#heap.size;
   }
   add(key: K): void {
-    this.#heap.push(key);
+    if (!this.#heap.has(key)) this.#heap.push(key);
   }
   remove(key: K): void {
     this.#heap.remove(key);

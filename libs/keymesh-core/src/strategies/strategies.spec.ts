@@ -175,8 +175,8 @@ describe('round-robin', () => {
     rr.remove(a);
     expect(rr.pick()).toBe(b);
     rr.add(a);
-    // c and d still have their turn in this round before a comes back.
-    expect(Array.from({ length: 6 }, () => rr.pick()!.id)).toEqual(['k2', 'k3', 'k0', 'k1', 'k2', 'k3']);
+    // Every other ready key (c, d, then b) has its turn before a comes back.
+    expect(Array.from({ length: 8 }, () => rr.pick()!.id)).toEqual(['k2', 'k3', 'k1', 'k0', 'k2', 'k3', 'k1', 'k0']);
   });
 
   it('removing the key under the cursor moves on to the next one', () => {
@@ -459,6 +459,11 @@ describe('weighted', () => {
     expect(s.pick()).toBe(keys[2]);
     r = 0.5; // 2.5 of 5: the middle key's [2, 3) band
     expect(s.pick()).toBe(keys[1]);
+    // Bands are half-open: a target exactly on a boundary belongs to the next key.
+    r = 0.4; // exactly 2 of 5
+    expect(s.pick()).toBe(keys[1]);
+    r = 0.6; // exactly 3 of 5
+    expect(s.pick()).toBe(keys[2]);
   });
 
   it('fractional weights are honoured', () => {
