@@ -30,7 +30,10 @@ export { MemoryStore } from './store/memory-store.js';
 export { systemClock, type Clock, type RandomSource } from './clock.js';
 export { keyIdOf, maskSecret } from './pool/key-spec.js';
 
-export { createKeymesh, poolOf, type CreateKeymeshOptions } from './adapters/create-keymesh.js';
+export { createKeymesh, poolOf, type CreateKeymeshOptions, type WrapOptions } from './adapters/create-keymesh.js';
 export { registerAdapter } from './adapters/registry.js';
-export type { KeymeshAdapter } from './adapters/adapter.js';
+export type { KeymeshAdapter, AdapterOptions } from './adapters/adapter.js';
+export { openaiAdapter, classifyOpenAI } from './openai/index.js';
+export { anthropicAdapter, classifyAnthropic } from './anthropic/index.js';
+export { geminiAdapter, classifyGemini } from './gemini/index.js';
 export { httpAdapter, HttpStatusError, UnsafeUrlError, type HttpAdapterOptions, type HttpAuth, type HttpClient } from './http/index.js';

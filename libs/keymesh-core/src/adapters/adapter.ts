@@ -1,6 +1,12 @@
 import type { Classifier } from '../classify/outcome.js';
 import type { KeyPool } from '../pool/key-pool.js';
 
+/** Options every adapter receives besides the pool. */
+export interface AdapterOptions {
+  /** Longest silence tolerated from a response body, first chunk included. */
+  idleTimeoutMs: number;
+}
+
 /**
  * Connects a client to a pool. SDK adapters recognise their SDK's clients by shape (never by
  * `instanceof`: an app may load the SDK's CommonJS build while Keymesh sees its ESM build).
@@ -12,5 +18,5 @@ export interface KeymeshAdapter<Client = unknown, Wrapped = Client> {
   /** Provider-specific classification, consulted after the user's `classify` and before the default. */
   readonly classify?: Classifier;
   /** Returns the object users call, with every request routed through `pool`. */
-  wrap(pool: KeyPool, client: Client): Wrapped;
+  wrap(pool: KeyPool, client: Client, options: AdapterOptions): Wrapped;
 }

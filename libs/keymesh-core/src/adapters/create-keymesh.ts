@@ -4,11 +4,23 @@ import { ErrorCodes } from '../errors/keymesh-error.js';
 import { KeyPool } from '../pool/key-pool.js';
 import type { KeyPoolOptions } from '../pool/options.js';
 import type { KeymeshAdapter } from './adapter.js';
-import { builtInAdapters } from './registry.js';
+import { checkNumber } from '../pool/key-spec.js';
+import { knownAdapters } from './registry.js';
 
 const pools = new WeakMap<object, KeyPool>();
 
+/** Options of `createKeymesh` beyond the pool's own. */
+export interface WrapOptions {
+  /**
+   * Longest silence tolerated from a response body, first chunk included: a stalled body before
+   * the first chunk fails over to another key; after it, the stream errors. Default 300,000
+   * (5 min, room for slow reasoning models).
+   */
+  idleTimeoutMs?: number;
+}
+
 export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
+  WrapOptions &
   ({ adapter: KeymeshAdapter<Client, Wrapped>; client?: Client } | { client: Client; adapter?: undefined });
 
 /**
@@ -16,11 +28,11 @@ export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
  * for an SDK client (the adapter is chosen by the client's shape), or
  * `createKeymesh({ adapter: httpAdapter({ baseURL, auth }), keys })` for any HTTP API.
  */
-export function createKeymesh<Client, Wrapped>(options: KeyPoolOptions & { adapter: KeymeshAdapter<Client, Wrapped>; client?: Client }): Wrapped;
-export function createKeymesh<Client extends object>(options: KeyPoolOptions & { client: Client }): Client;
+export function createKeymesh<Client, Wrapped>(options: KeyPoolOptions & WrapOptions & { adapter: KeymeshAdapter<Client, Wrapped>; client?: Client }): Wrapped;
+export function createKeymesh<Client extends object>(options: KeyPoolOptions & WrapOptions & { client: Client }): Client;
 export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): unknown {
-  const { client, adapter: explicit, ...poolOptions } = options as KeyPoolOptions & { client?: unknown; adapter?: KeymeshAdapter };
-  const adapter = explicit ?? builtInAdapters().find((candidate) => candidate.matches?.(client));
+  const { client, adapter: explicit, idleTimeoutMs, ...poolOptions } = options as KeyPoolOptions & WrapOptions & { client?: unknown; adapter?: KeymeshAdapter };
+  const adapter = explicit ?? knownAdapters().find((candidate) => candidate.matches?.(client));
   if (adapter === undefined) {
     throw new ConfigError(
       ErrorCodes.UNSUPPORTED_CLIENT,
@@ -29,7 +41,8 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
     );
   }
   const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
-  const wrapped = adapter.wrap(pool, client as never) as object;
+  const wrapOptions = { idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }) };
+  const wrapped = adapter.wrap(pool, client as never, wrapOptions) as object;
   pools.set(wrapped, pool);
   return wrapped;
 }

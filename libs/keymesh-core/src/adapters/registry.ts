@@ -1,12 +1,16 @@
+import { anthropicAdapter } from '../anthropic/anthropic-adapter.js';
+import { geminiAdapter } from '../gemini/gemini-adapter.js';
+import { openaiAdapter } from '../openai/openai-adapter.js';
 import type { KeymeshAdapter } from './adapter.js';
 
-const adapters: KeymeshAdapter<never, unknown>[] = [];
+const registered: KeymeshAdapter<never, unknown>[] = [];
 
-/** SDK adapters register here so `createKeymesh` can recognise their clients without importing any SDK. */
+/** Adds an adapter `createKeymesh` can pick by client shape, after the built-in ones. */
 export function registerAdapter(adapter: KeymeshAdapter<never, unknown>): void {
-  if (!adapters.some((known) => known.name === adapter.name)) adapters.push(adapter);
+  if (!registered.some((known) => known.name === adapter.name)) registered.push(adapter);
 }
 
-export function builtInAdapters(): readonly KeymeshAdapter<never, unknown>[] {
-  return adapters;
+/** Adapters recognise clients by shape, so none of them imports an SDK. */
+export function knownAdapters(): readonly KeymeshAdapter<never, unknown>[] {
+  return [openaiAdapter, anthropicAdapter, geminiAdapter, ...registered] as KeymeshAdapter<never, unknown>[];
 }

@@ -25,7 +25,7 @@ export function isNetworkError(error: unknown): boolean {
   for (let depth = 0; depth < 6 && typeof current === 'object' && current !== null; depth++) {
     const { code, name, message } = current as { code?: unknown; name?: unknown; message?: unknown };
     if (typeof code === 'string' && (transientCodes.has(code) || (code.startsWith('UND_ERR_') && !notProviderCodes.has(code)))) return true;
-    if (name === 'TimeoutError' || name === 'AttemptTimeoutError') return true;
+    if (name === 'TimeoutError' || name === 'AttemptTimeoutError' || name === 'StreamIdleTimeoutError') return true;
     if (typeof name === 'string' && /Connection(Timeout)?Error$/.test(name)) return true;
     if (name === 'TypeError' && (message === 'fetch failed' || message === 'terminated')) return true;
     current = (current as { cause?: unknown }).cause;

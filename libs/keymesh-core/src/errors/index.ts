@@ -3,3 +3,4 @@ export { ConfigError, isConfigError } from './config-error.js';
 export { PoolExhaustedError, isPoolExhaustedError, type KeyUnavailableReason } from './pool-exhausted-error.js';
 export { PoolClosedError } from './pool-closed-error.js';
 export { AttemptTimeoutError } from './attempt-timeout-error.js';
+export { StreamIdleTimeoutError } from './stream-idle-timeout-error.js';

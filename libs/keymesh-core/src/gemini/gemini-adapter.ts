@@ -1,0 +1,70 @@
+import type { AdapterOptions, KeymeshAdapter } from '../adapters/adapter.js';
+import { settleResponse } from '../adapters/response-guard.js';
+import { ConfigError } from '../errors/config-error.js';
+import { ErrorCodes } from '../errors/keymesh-error.js';
+import type { AttemptContext } from '../pool/attempt-context.js';
+import { neverAborted } from '../pool/attempt-context.js';
+import type { KeyPool } from '../pool/key-pool.js';
+import { classifyGemini } from './classify-gemini.js';
+
+type FetchFn = typeof fetch;
+/** genai's transport: `(url, requestInit, method, retryOptions, timeout, abortSignal, fetchFn)`. */
+type ApiCall = (url: URL | string, init: RequestInit, method: string, retryOptions: unknown, timeout: unknown, signal: AbortSignal | undefined, fetchFn: FetchFn | undefined) => Promise<unknown>;
+
+interface GenAIClient {
+  apiClient: { unaryApiCall: ApiCall; streamApiCall: ApiCall };
+  models: { generateContent: unknown };
+}
+
+const pooled = new WeakSet<object>();
+
+function isGenAIClient(client: unknown): client is GenAIClient {
+  const c = client as Partial<GenAIClient> | null;
+  return typeof c === 'object' && c !== null && typeof c.apiClient?.unaryApiCall === 'function' && typeof c.apiClient.streamApiCall === 'function' && typeof c.models?.generateContent === 'function';
+}
+
+/**
+ * Routes a `@google/genai` client through the pool. Every genai call goes through its
+ * `apiClient.unaryApiCall` / `streamApiCall`; routing those covers `generateContent`,
+ * `generateContentStream`, pagers and the rest. genai has no way to clone a client, so the client
+ * passed in is itself routed (and returned): create it for Keymesh, e.g.
+ * `new GoogleGenAI({ apiKey: 'unused' })`.
+ */
+export const geminiAdapter: KeymeshAdapter<object, object> = {
+  name: 'gemini',
+  matches: isGenAIClient,
+  classify: classifyGemini,
+  wrap(pool, client, options) {
+    if (!isGenAIClient(client)) throw new ConfigError(ErrorCodes.UNSUPPORTED_CLIENT, 'Expected a @google/genai client.', 'client');
+    const api = client.apiClient;
+    if (pooled.has(api)) throw new ConfigError(ErrorCodes.CLIENT_ALREADY_POOLED, 'This GoogleGenAI client is already routed through a Keymesh pool.', 'client');
+    api.unaryApiCall = routed(api.unaryApiCall, pool, options, false);
+    api.streamApiCall = routed(api.streamApiCall, pool, options, true);
+    pooled.add(api);
+    return client;
+  },
+};
+
+function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: boolean): ApiCall {
+  return function pooledApiCall(this: unknown, url, init, method, _retryOptions, timeout, signal, fetchFn) {
+    return pool.execute(
+      (key, ctx) => {
+        const headers = new Headers(init.headers);
+        headers.set('x-goog-api-key', key.secret);
+        // No genai retries (one retry owner); the fetch settles the body inside the attempt.
+        return call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream));
+      },
+      signal ? { signal } : undefined,
+    );
+  };
+}
+
+function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, options: AdapterOptions, stream: boolean): FetchFn {
+  const base = fetchFn ?? globalThis.fetch;
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (!response.ok) return response;
+    ctx.observe(response.headers);
+    return settleResponse(response, { stream, idleTimeoutMs: options.idleTimeoutMs });
+  };
+}

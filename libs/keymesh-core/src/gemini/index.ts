@@ -1,0 +1,3 @@
+export { geminiAdapter } from './gemini-adapter.js';
+export { classifyGemini } from './classify-gemini.js';
+export { createKeymesh, poolOf } from '../adapters/create-keymesh.js';
