@@ -51,8 +51,10 @@ async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleT
   const idle = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const error = new StreamIdleTimeoutError(idleTimeoutMs);
-      reader.cancel(error).catch(() => {});
+      // Reject before cancelling: a cancel resolves the pending read as "done", which would
+      // otherwise win the race and pass a stalled body off as a complete one.
       reject(error);
+      reader.cancel(error).catch(() => {});
     }, idleTimeoutMs);
   });
   try {
