@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 const root = resolve(import.meta.dirname, '..');
 const packages = [
-  { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http'], exports: ['KeyPool', 'createKeymesh', 'httpAdapter', 'isPoolExhaustedError'] },
+  { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
 ];
 
@@ -43,7 +43,7 @@ describe.each(packages)('$name', (pkg) => {
       const out = runNode('check.mjs', `import * as m from '${pkg.name}${subpath}'; console.log(JSON.stringify(Object.keys(m)));`);
       const names = JSON.parse(out) as string[];
       if (subpath === '') for (const name of pkg.exports) expect(names).toContain(name);
-      else expect(names.length).toBeGreaterThan(0);
+      else expect(names).toEqual(expect.arrayContaining(['createKeymesh', 'poolOf']));
     }
   });
 
@@ -63,6 +63,34 @@ describe.each(packages)('$name', (pkg) => {
     const unexpected = files.filter((f) => !['README.md', 'LICENSE', 'package.json'].includes(f) && !/^dist\/.*\.(js|d\.ts)$/.test(f));
     expect(unexpected).toEqual([]);
     expect(files.some((f) => f.includes('.spec.') || f.includes('__tests__'))).toBe(false);
+  });
+
+  it('loads without any SDK installed: adapters never import an SDK at run time', () => {
+    const cache = join(root, 'node_modules', '.cache');
+    const hooks = join(cache, 'no-sdk-hooks.mjs');
+    writeFileSync(
+      hooks,
+      [
+        'const sdk = /^(openai|@anthropic-ai[/]sdk|@google[/]genai)([/]|$)/;',
+        'export async function resolve(specifier, context, next) {',
+        "  if (sdk.test(specifier)) throw new Error('SDK imported: ' + specifier);",
+        '  return next(specifier, context);',
+        '}',
+      ].join('\n'),
+    );
+    try {
+      const out = runNode(
+        'no-sdk.mjs',
+        `import { register } from 'node:module'; import { pathToFileURL } from 'node:url';
+         register(pathToFileURL(${JSON.stringify(hooks)}));
+         const m = await import('${pkg.name}');
+         for (const sub of ${JSON.stringify(pkg.subpaths)}) await import('${pkg.name}' + sub);
+         console.log(Object.keys(m).length);`,
+      );
+      expect(Number(out)).toBeGreaterThan(0);
+    } finally {
+      rmSync(hooks, { force: true });
+    }
   });
 
   it('declares no runtime dependencies, an engines floor and the Apache-2.0 licence', () => {
