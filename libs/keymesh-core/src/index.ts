@@ -37,3 +37,7 @@ export { openaiAdapter, classifyOpenAI } from './openai/index.js';
 export { anthropicAdapter, classifyAnthropic } from './anthropic/index.js';
 export { geminiAdapter, classifyGemini } from './gemini/index.js';
 export { httpAdapter, HttpStatusError, UnsafeUrlError, type HttpAdapterOptions, type HttpAuth, type HttpClient } from './http/index.js';
+
+export { createKeymeshClients, type KeymeshClients, type KeymeshClientsOptions, type ClientConfig, type SharedPoolOptions } from './group/create-keymesh-clients.js';
+export { parseKeyList } from './group/parse-key-list.js';
+export { healthReport, type HealthReport } from './health/health-report.js';

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { createKeymeshClients, healthReport, httpAdapter, isConfigError, parseKeyList } from '../index.js';
+
+const adapter = httpAdapter({ baseURL: 'http://127.0.0.1:1', auth: 'bearer' });
+
+describe('createKeymeshClients', () => {
+  it('creates one pool per named client, named after it, with shared defaults and per-client overrides', async () => {
+    const group = createKeymeshClients<{ alpha: unknown; beta: unknown }>({
+      clients: {
+        alpha: { adapter, keys: ['sk-test-alpha-aaaaaaaaaaaa'] },
+        beta: { adapter, keys: ['sk-test-beta-bbbbbbbbbbbbb'], strategy: 'random' },
+      },
+      defaults: { strategy: 'priority', retry: { maxAttempts: 2 } },
+    });
+    expect(Object.keys(group.clients)).toEqual(['alpha', 'beta']);
+    expect(group.pools.alpha.name).toBe('alpha');
+    expect(group.pools.beta.name).toBe('beta');
+    await group.close();
+    await expect(group.pools.alpha.execute(() => 1)).rejects.toMatchObject({ code: 'ERR_KEYMESH_POOL_CLOSED' });
+  });
+
+  it('prefixes a bad client option with the client name and closes the pools already made', () => {
+    let error: unknown;
+    try {
+      createKeymeshClients({ clients: { good: { adapter, keys: ['sk-test-good-aaaaaaaaaaaa'] }, bad: { adapter, keys: [] } } });
+    } catch (e) {
+      error = e;
+    }
+    expect(isConfigError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'ERR_KEYMESH_NO_KEYS', option: 'clients.bad.keys' });
+    expect((error as Error).message).toMatch(/^clients\.bad: /);
+  });
+
+  it('refuses an empty client map', () => {
+    expect(() => createKeymeshClients({ clients: {} })).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS' }));
+  });
+});
+
+describe('healthReport', () => {
+  it('is up while every pool can serve, down as soon as one cannot, and never holds a secret', async () => {
+    const secret = 'sk-test-health-CANARY-aaaaaaaa';
+    const group = createKeymeshClients({ clients: { one: { adapter, keys: [secret] }, two: { adapter, keys: ['sk-test-health-other-bbbbbbbb'] } } });
+    expect(healthReport(group.pools)).toMatchObject({ status: 'up', pools: { one: { healthy: true, available: 1 }, two: { healthy: true } } });
+    group.pools.one.disableKey(group.pools.one.snapshot().keys[0]!.id);
+    const down = healthReport(group.pools);
+    expect(down.status).toBe('down');
+    expect(down.pools.one!.keys[0]).toMatchObject({ state: 'disabled', available: false });
+    expect(JSON.stringify(down)).not.toContain(secret);
+    await group.close();
+  });
+});
+
+describe('parseKeyList', () => {
+  it('trims and de-duplicates', () => {
+    expect(parseKeyList(' sk-a , sk-b,sk-a ', 'OPENAI_API_KEYS')).toEqual(['sk-a', 'sk-b']);
+  });
+  it.each([undefined, '', '   '])('refuses a missing list (%j) naming the variable', (value) => {
+    expect(() => parseKeyList(value, 'OPENAI_API_KEYS')).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS', message: expect.stringContaining('OPENAI_API_KEYS') }));
+  });
+  it('refuses an empty entry, saying where, without printing keys', () => {
+    let message = '';
+    try {
+      parseKeyList('sk-test-secret-one,,sk-test-secret-two', 'GEMINI_API_KEYS');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ERR_KEYMESH_EMPTY_SECRET' });
+      message = (error as Error).message;
+    }
+    expect(message).toContain('position 2');
+    expect(message).not.toContain('sk-test-secret');
+  });
+});

@@ -1,0 +1,64 @@
+import { createKeymesh, poolOf, type WrapOptions } from '../adapters/create-keymesh.js';
+import type { KeymeshAdapter } from '../adapters/adapter.js';
+import { ConfigError } from '../errors/config-error.js';
+import { ErrorCodes } from '../errors/keymesh-error.js';
+import type { KeyPool } from '../pool/key-pool.js';
+import type { KeyPoolOptions } from '../pool/options.js';
+
+/** Pool options shared by every client of a group (everything but keys and the name). */
+export type SharedPoolOptions = Omit<KeyPoolOptions, 'keys' | 'name'> & WrapOptions;
+
+/** One named client: an SDK client (or an `adapter` such as `httpAdapter`) with its keys and its own pool options. */
+export type ClientConfig = SharedPoolOptions & { keys: KeyPoolOptions['keys'] } & ({ client: object; adapter?: undefined } | { adapter: KeymeshAdapter<never, unknown>; client?: object });
+
+export interface KeymeshClientsOptions<Names extends string = string> {
+  clients: Record<Names, ClientConfig>;
+  /** Defaults for every client's pool; a client's own options win. */
+  defaults?: SharedPoolOptions;
+}
+
+export interface KeymeshClients<Clients extends Record<string, unknown> = Record<string, unknown>> {
+  readonly clients: Clients;
+  readonly pools: { readonly [K in keyof Clients]: KeyPool };
+  close(): Promise<void>;
+}
+
+/**
+ * Creates every named client once (the framework integrations call this at application start).
+ * Each pool is named after its client, so events and health output say `openai`, `anthropic`, ….
+ */
+export function createKeymeshClients<Clients extends Record<string, unknown>>(options: KeymeshClientsOptions<Extract<keyof Clients, string>>): KeymeshClients<Clients> {
+  const entries = Object.entries((options?.clients ?? {}) as Record<string, ClientConfig>);
+  if (entries.length === 0) {
+    throw new ConfigError(ErrorCodes.NO_KEYS, '`clients` must name at least one client, e.g. { clients: { openai: { client, keys } } }.', 'clients');
+  }
+  const clients: Record<string, unknown> = {};
+  const pools: Record<string, KeyPool> = {};
+  let current = '';
+  try {
+    for (const [name, config] of entries) {
+      current = name;
+      if (typeof config !== 'object' || config === null) {
+        throw new ConfigError(ErrorCodes.INVALID_OPTION, 'must be an object with `client` (or `adapter`) and `keys`.', '');
+      }
+      const wrapped = createKeymesh({ ...options.defaults, ...config, name } as Parameters<typeof createKeymesh>[0]) as object;
+      clients[name] = wrapped;
+      pools[name] = poolOf(wrapped);
+    }
+  } catch (error) {
+    // Don't leave the pools created before the bad entry running.
+    for (const pool of Object.values(pools)) void pool.close();
+    if (error instanceof ConfigError) {
+      const option = ['clients', current, error.option].filter(Boolean).join('.');
+      throw new ConfigError(error.code, `clients.${current}: ${error.message}`, option);
+    }
+    throw error;
+  }
+  return {
+    clients: clients as Clients,
+    pools: pools as KeymeshClients<Clients>['pools'],
+    close: async () => {
+      await Promise.all(Object.values(pools).map((pool) => pool.close()));
+    },
+  };
+}
