@@ -41,3 +41,4 @@ export { httpAdapter, HttpStatusError, UnsafeUrlError, type HttpAdapterOptions, 
 export { createKeymeshClients, type KeymeshClients, type KeymeshClientsOptions, type ClientConfig, type SharedPoolOptions } from './group/create-keymesh-clients.js';
 export { parseKeyList } from './group/parse-key-list.js';
 export { healthReport, type HealthReport } from './health/health-report.js';
+export { exhaustedResponse, type ExhaustedProblem } from './health/exhausted-response.js';

@@ -69,3 +69,13 @@ describe('parseKeyList', () => {
     expect(message).not.toContain('sk-test-secret');
   });
 });
+
+describe('exhaustedResponse', () => {
+  it('is a 503 problem with Retry-After in whole seconds, rounded up, or none when no key frees up by itself', async () => {
+    const { PoolExhaustedError, exhaustedResponse } = await import('../index.js');
+    const soon = exhaustedResponse(new PoolExhaustedError({ poolName: 'openai', retryAfterMs: 1_200, keys: [], attempts: 2 }));
+    expect(soon).toMatchObject({ status: 503, headers: { 'retry-after': '2', 'content-type': 'application/problem+json' }, body: { status: 503, pool: 'openai', retryAfterMs: 1_200 } });
+    const never = exhaustedResponse(new PoolExhaustedError({ poolName: 'openai', retryAfterMs: null, keys: [], attempts: 1 }));
+    expect(never.headers['retry-after']).toBeUndefined();
+  });
+});
