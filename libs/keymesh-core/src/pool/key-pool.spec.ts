@@ -208,6 +208,22 @@ describe('KeyPool.execute', () => {
     expect(calls).toBe(2);
   });
 
+  it('a request that starts while every key is sidelined waits for the earliest one and is served', async () => {
+    const clock = new ManualClock();
+    const pool = new KeyPool({ keys: keys.slice(0, 1), clock, retry: { budgetMs: 10_000 } });
+    await pool.execute((_key, ctx) => {
+      ctx.observe({ 'x-ratelimit-limit-requests': '1', 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-reset-requests': '400ms' });
+      return 'first';
+    });
+    let calls = 0;
+    const second = pool.execute(() => (calls++, 'second'));
+    await clock.advance(399);
+    expect(calls).toBe(0);
+    await clock.advance(1);
+    await expect(second).resolves.toBe('second');
+    expect(calls).toBe(1);
+  });
+
   it('reports retryAfterMs null when every key is disabled until enabled', async () => {
     const pool = new KeyPool({ keys: keys.slice(0, 2) });
     const error = await pool.execute(() => Promise.reject(httpError(401))).catch((e: unknown) => e);

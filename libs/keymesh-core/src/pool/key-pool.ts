@@ -103,10 +103,11 @@ export class KeyPool {
     let attempts = 0;
     let previous: KeyEntry | undefined;
     let last: AttemptResult<T> | undefined;
+    let now = startedAt;
 
-    for (;;) {
+    for (let pass = 0; ; pass++) {
       // 1. Select a key that can serve, or wait for one inside the budget.
-      const now = attempts === 0 ? startedAt : clock.now();
+      if (pass > 0) now = clock.now();
       const key = this.#keys.select(now);
       if (key === undefined) {
         await this.#waitForKey(now, deadline, signal, attempts, startedAt, last, previous);
