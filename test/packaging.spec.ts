@@ -1,39 +1,33 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { blockPackagesHook, ensureBuilt, removeScratch, root, scratchFile } from './built-packages.js';
 
 /**
  * The published shape of every package: built output only, importable as ESM and
  * `require()`-able from CommonJS on Node ≥ 20.19, with types, README and LICENSE.
  */
-const root = resolve(import.meta.dirname, '..');
 const packages = [
   { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
+  {
+    dir: 'libs/nestjs-keymesh',
+    name: '@keymesh/nestjs',
+    subpaths: [''],
+    exports: ['KeymeshModule', 'InjectKeymesh', 'KeymeshService', 'KeymeshHealthIndicator', 'KeymeshExceptionFilter', 'keysFromConfig'],
+  },
 ];
 
-let scratch: string;
+beforeAll(() => ensureBuilt(packages), 180_000);
 
-beforeAll(() => {
-  for (const pkg of packages) {
-    if (!existsSync(join(root, pkg.dir, 'dist/index.js'))) execFileSync('npm', ['run', 'build', '-w', pkg.name], { cwd: root, stdio: 'pipe' });
-  }
-  scratch = mkdtempSync(join(tmpdir(), 'keymesh-pack-'));
-}, 120_000);
-
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-/** Runs a file with plain Node (no test-runner resolution) from inside the workspace, so the packages resolve through node_modules. */
+/** Runs a file with plain Node (no test-runner resolution), packages resolving through node_modules. */
 function runNode(file: string, source: string): string {
-  const path = join(root, 'node_modules', '.cache', file);
-  execFileSync('mkdir', ['-p', join(root, 'node_modules', '.cache')]);
-  writeFileSync(path, source);
+  const path = scratchFile(file, source);
   try {
     return execFileSync(process.execPath, [path], { cwd: root, encoding: 'utf8' });
   } finally {
-    rmSync(path, { force: true });
+    removeScratch(path);
   }
 }
 
@@ -66,18 +60,7 @@ describe.each(packages)('$name', (pkg) => {
   });
 
   it('loads without any SDK installed: adapters never import an SDK at run time', () => {
-    const cache = join(root, 'node_modules', '.cache');
-    const hooks = join(cache, 'no-sdk-hooks.mjs');
-    writeFileSync(
-      hooks,
-      [
-        'const sdk = /^(openai|@anthropic-ai[/]sdk|@google[/]genai)([/]|$)/;',
-        'export async function resolve(specifier, context, next) {',
-        "  if (sdk.test(specifier)) throw new Error('SDK imported: ' + specifier);",
-        '  return next(specifier, context);',
-        '}',
-      ].join('\n'),
-    );
+    const hooks = blockPackagesHook('no-sdk-hooks.mjs', ['openai', '@anthropic-ai/sdk', '@google/genai']);
     try {
       const out = runNode(
         'no-sdk.mjs',
@@ -89,7 +72,7 @@ describe.each(packages)('$name', (pkg) => {
       );
       expect(Number(out)).toBeGreaterThan(0);
     } finally {
-      rmSync(hooks, { force: true });
+      removeScratch(hooks);
     }
   });
 
