@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KeyPool, createKeymesh, poolOf, registerAdapter, type KeymeshAdapter } from '../index.js';
 
 const keys = ['sk-test-create-aaaaaaaaaaaa', 'sk-test-create-bbbbbbbbbbbb'];
@@ -52,6 +52,20 @@ describe('createKeymesh', () => {
   it('still validates pool options', () => {
     const adapter: KeymeshAdapter<unknown, object> = { name: 'x', wrap: () => ({}) };
     expect(() => createKeymesh({ adapter, keys, retrys: 1 } as never)).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_UNKNOWN_OPTION' }));
+  });
+
+  it('closes the pool it made when the adapter refuses the client', async () => {
+    const { KeyPool } = await import('../index.js');
+    const close = vi.spyOn(KeyPool.prototype, 'close');
+    const adapter: KeymeshAdapter<unknown, object> = {
+      name: 'refuses',
+      wrap: () => {
+        throw new Error('not this client');
+      },
+    };
+    expect(() => createKeymesh({ adapter, keys })).toThrow('not this client');
+    expect(close).toHaveBeenCalledTimes(1);
+    close.mockRestore();
   });
 
   it('poolOf refuses an object createKeymesh did not return', () => {

@@ -40,9 +40,15 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
       'client',
     );
   }
-  const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
   const wrapOptions = { idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }) };
-  const wrapped = adapter.wrap(pool, client as never, wrapOptions) as object;
+  const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
+  let wrapped: object;
+  try {
+    wrapped = adapter.wrap(pool, client as never, wrapOptions) as object;
+  } catch (error) {
+    void pool.close();
+    throw error;
+  }
   pools.set(wrapped, pool);
   return wrapped;
 }

@@ -48,11 +48,14 @@ export const geminiAdapter: KeymeshAdapter<object, object> = {
 function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: boolean): ApiCall {
   return function pooledApiCall(this: unknown, url, init, method, _retryOptions, timeout, signal, fetchFn) {
     return pool.execute(
-      (key, ctx) => {
+      async (key, ctx) => {
         const headers = new Headers(init.headers);
         headers.set('x-goog-api-key', key.secret);
         // No genai retries (one retry owner); the fetch settles the body inside the attempt.
-        return call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream));
+        const result = await call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream));
+        // A stream's first item (not just its first bytes) is taken inside the attempt: an error
+        // event or a dropped connection before any item reaches the caller still fails over.
+        return stream ? withFirstItem(result as AsyncIterable<unknown>) : result;
       },
       signal ? { signal } : undefined,
     );
@@ -67,4 +70,22 @@ function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, option
     ctx.observe(response.headers);
     return settleResponse(response, { stream, idleTimeoutMs: options.idleTimeoutMs });
   };
+}
+
+/** Reads a stream's first item now; the returned generator yields it, then the rest. */
+async function withFirstItem<T>(items: AsyncIterable<T>): Promise<AsyncGenerator<T, void, undefined>> {
+  const iterator = items[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  return (async function* () {
+    let finished = first.done === true;
+    try {
+      if (finished) return;
+      yield first.value;
+      for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
+      finished = true;
+    } finally {
+      // The caller stopped early (break / return / throw): let genai release the body reader.
+      if (!finished) await iterator.return?.(undefined).catch(() => {});
+    }
+  })();
 }

@@ -1,0 +1,155 @@
+import { GoogleGenAI, type HttpOptions } from '@google/genai';
+import { afterEach, beforeEach, expect } from 'vitest';
+import { createKeymesh, poolOf } from '@keymesh/core/gemini';
+import type { KeyPool, KeyPoolOptions, KeymeshEventName, KeymeshEvents } from '@keymesh/core';
+import { startFakeProvider, type FakeProvider, type KeyBehaviour, type SdkFakeProviderOptions } from '@keymesh/testing';
+
+export const MODEL = 'gemini-2.5-flash';
+export const TEXT = 'alpha beta gamma delta';
+export const PIECES = ['alpha ', 'beta ', 'gamma ', 'delta'];
+
+/** Obviously fake secrets, long enough for a meaningful masked hint. */
+export const SECRET = {
+  a: 'sk-test-gemini-aaaa-0000000000000001',
+  b: 'sk-test-gemini-bbbb-0000000000000002',
+  c: 'sk-test-gemini-cccc-0000000000000003',
+} as const;
+export type KeyId = keyof typeof SECRET;
+
+const EVENT_NAMES: readonly KeymeshEventName[] = [
+  'request.succeeded',
+  'request.failed',
+  'request.retried',
+  'key.rotated',
+  'key.rate_limited',
+  'key.disabled',
+  'key.enabled',
+  'circuit.opened',
+  'circuit.half_opened',
+  'circuit.closed',
+  'pool.exhausted',
+];
+
+export type RecordedEvent = { [E in KeymeshEventName]: { name: E } & KeymeshEvents[E] }[KeymeshEventName];
+
+export interface Rig {
+  fake: FakeProvider;
+  /** The client handed to createKeymesh (genai is patched in place: this is also the wrapped one). */
+  ai: GoogleGenAI;
+  pool: KeyPool;
+  events: RecordedEvent[];
+  /** Event names in order, for sequence assertions. */
+  names(): string[];
+  of<E extends KeymeshEventName>(name: E): Array<KeymeshEvents[E]>;
+  /** One key's snapshot entry. */
+  key(id: KeyId): ReturnType<KeyPool['snapshot']>['keys'][number];
+  count(id: KeyId): number;
+  generate(config?: Record<string, unknown>): ReturnType<GoogleGenAI['models']['generateContent']>;
+}
+
+export interface RigOptions {
+  /** Keys in pool order, each with its fake behaviour. */
+  keys: Partial<Record<KeyId, KeyBehaviour>>;
+  pool?: Omit<KeyPoolOptions, 'keys'> & { idleTimeoutMs?: number };
+  httpOptions?: HttpOptions;
+  fake?: Omit<SdkFakeProviderOptions, 'provider' | 'keys'>;
+}
+
+/** Starts a fake Gemini and a pooled genai client per test; closes both after each test. */
+export function useRig(): (options: RigOptions) => Promise<Rig> {
+  const open: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const close of open.splice(0).reverse()) await close();
+  });
+  return async (options) => {
+    const fakeKeys: Record<string, KeyBehaviour> = {};
+    for (const [id, behaviour] of Object.entries(options.keys)) fakeKeys[SECRET[id as KeyId]] = behaviour!;
+    const fake = await startFakeProvider({ provider: 'gemini', text: TEXT, ...options.fake, keys: fakeKeys });
+    open.push(() => fake.close());
+    const ai = new GoogleGenAI({ apiKey: 'unused', httpOptions: { baseUrl: fake.url, ...options.httpOptions } });
+    const wrapped = createKeymesh({
+      client: ai,
+      name: 'gemini-test',
+      keys: Object.keys(options.keys).map((id) => ({ id, secret: SECRET[id as KeyId] })),
+      strategy: 'priority',
+      retry: { baseDelayMs: 1, maxDelayMs: 5 },
+      ...options.pool,
+    });
+    const pool = poolOf(wrapped);
+    open.push(() => pool.close());
+    const events: RecordedEvent[] = [];
+    for (const name of EVENT_NAMES) pool.on(name, (payload) => events.push({ name, ...payload } as RecordedEvent));
+    return {
+      fake,
+      ai: wrapped,
+      pool,
+      events,
+      names: () => events.map((e) => e.name),
+      of: <E extends KeymeshEventName>(name: E) => events.filter((e) => e.name === name) as unknown as Array<KeymeshEvents[E]>,
+      key: (id) => {
+        const entry = pool.snapshot().keys.find((k) => k.id === id);
+        if (!entry) throw new Error(`no key ${id}`);
+        return entry;
+      },
+      count: (id) => fake.countFor(SECRET[id]),
+      generate: (config) => wrapped.models.generateContent({ model: MODEL, contents: 'hi', ...(config ? { config } : {}) }),
+    };
+  };
+}
+
+/** Resolves with the rejection of `promise`; fails the test if it fulfils. */
+export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected a rejection');
+}
+
+/** genai's ApiError message is the JSON error body (after an optional prefix). */
+export function bodyOf(error: unknown): { error: { code: number; status: string; message: string; details?: Array<Record<string, unknown>> } } {
+  const message = (error as Error).message;
+  return JSON.parse(message.slice(message.indexOf('{')));
+}
+
+/** Collects every chunk's text, and the error that ended the iteration (if any). */
+export async function drain(stream: AsyncIterable<{ text?: string | undefined }>): Promise<{ pieces: string[]; error: unknown; times: number[] }> {
+  const pieces: string[] = [];
+  const times: number[] = [];
+  try {
+    for await (const chunk of stream) {
+      pieces.push(chunk.text ?? '');
+      times.push(performance.now());
+    }
+  } catch (error) {
+    return { pieces, error, times };
+  }
+  return { pieces, error: undefined, times };
+}
+
+/** Asserts that nothing in `value` (events, snapshots, errors) spells out a pooled secret. */
+export function expectNoSecret(value: unknown): void {
+  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  for (const secret of Object.values(SECRET)) expect(text).not.toContain(secret);
+}
+
+/** Records process-level unhandled rejections while a describe block runs; assert none in the test. */
+export function trackUnhandledRejections(): { readonly seen: unknown[] } {
+  const state = { seen: [] as unknown[] };
+  const listener = (reason: unknown) => state.seen.push(reason);
+  beforeEach(() => {
+    state.seen = [];
+    process.on('unhandledRejection', listener);
+  });
+  afterEach(async () => {
+    // Give late rejections a turn of the event loop to surface before the listener goes.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    process.off('unhandledRejection', listener);
+    expect(state.seen).toEqual([]);
+  });
+  return state;
+}
+
+/** Waits for `ms` of real time. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
