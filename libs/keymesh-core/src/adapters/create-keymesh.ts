@@ -5,9 +5,10 @@ import { KeyPool } from '../pool/key-pool.js';
 import type { KeyPoolOptions } from '../pool/options.js';
 import type { KeymeshAdapter } from './adapter.js';
 import { checkNumber } from '../pool/key-spec.js';
+import { poolOf, rememberPool } from './pool-registry.js';
 import { knownAdapters } from './registry.js';
 
-const pools = new WeakMap<object, KeyPool>();
+export { poolOf };
 
 /** Options of `createKeymesh` beyond the pool's own. */
 export interface WrapOptions {
@@ -49,17 +50,8 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
     void pool.close();
     throw error;
   }
-  pools.set(wrapped, pool);
+  rememberPool(wrapped, pool);
   return wrapped;
-}
-
-/** The pool behind a client returned by `createKeymesh`. */
-export function poolOf(client: object): KeyPool {
-  const pool = pools.get(client);
-  if (pool === undefined) {
-    throw new ConfigError(ErrorCodes.UNSUPPORTED_CLIENT, 'poolOf() takes a client returned by createKeymesh().', 'client');
-  }
-  return pool;
 }
 
 /** The user's classifier first, then the adapter's; `undefined` from both falls back to the default. */

@@ -1,39 +1,48 @@
 import { StreamIdleTimeoutError } from '../errors/stream-idle-timeout-error.js';
 
+export interface SettleOptions {
+  stream: boolean;
+  /** Longest wait for the next chunk. */
+  idleTimeoutMs: number;
+  /** Epoch ms by which a non-stream body must be complete (the SDK's own request timeout), and the error to raise then. */
+  deadline?: { at: number; error: () => Error };
+  /** Looks at a stream's first server-sent event; an error returned is thrown inside the attempt, so the request fails over. */
+  inspectFirstEvent?: (event: string) => Error | undefined;
+}
+
+type Reader = ReadableStreamDefaultReader<Uint8Array>;
+
 /**
  * Settles a successful response inside the attempt, so that failures which can still be retried
  * without duplicating output are retried:
  * - a non-stream body is read in full (a connection dropped or stalled mid-body is provider
  *   trouble, and nothing has reached the caller yet);
- * - a stream is read up to its first chunk; after that the chunks flow to the caller as they
+ * - a stream is read up to its first event; after that the chunks flow to the caller as they
  *   come, and a later error surfaces as the SDK raises it.
  * Every wait for the next chunk is bounded by `idleTimeoutMs`.
  */
-export async function settleResponse(response: Response, options: { stream: boolean; idleTimeoutMs: number }): Promise<Response> {
+export async function settleResponse(response: Response, options: SettleOptions): Promise<Response> {
   const source = response.body;
   if (source === null) return response;
   const reader = source.getReader();
-  const init = { status: response.status, statusText: response.statusText, headers: response.headers };
   if (!options.stream) {
     const chunks: Uint8Array[] = [];
-    for (let next = await readWithin(reader, options.idleTimeoutMs); !next.done; next = await readWithin(reader, options.idleTimeoutMs)) {
-      chunks.push(next.value);
-    }
-    return new Response(chunks.length === 1 ? chunks[0]! : concat(chunks), init);
+    for (let next = await readNext(reader, options); !next.done; next = await readNext(reader, options)) chunks.push(next.value);
+    return rebuilt(response, chunks.length === 1 ? chunks[0]! : concat(chunks));
   }
-  const first = await readWithin(reader, options.idleTimeoutMs);
-  let pending: Uint8Array | undefined = first.done ? undefined : first.value;
-  let finished = first.done;
+  const head = await readFirstEvent(reader, options);
+  const error = options.inspectFirstEvent?.(new TextDecoder().decode(concat(head.chunks)));
+  if (error !== undefined) {
+    reader.cancel(error).catch(() => {});
+    throw error;
+  }
+  const pending = head.chunks;
   const body = new ReadableStream<Uint8Array>({
     async pull(controller) {
-      if (pending !== undefined) {
-        controller.enqueue(pending);
-        pending = undefined;
-        return;
-      }
-      if (finished) return controller.close();
+      if (pending.length > 0) return controller.enqueue(pending.shift()!);
+      if (head.done) return controller.close();
       try {
-        const next = await readWithin(reader, options.idleTimeoutMs);
+        const next = await readNext(reader, { idleTimeoutMs: options.idleTimeoutMs });
         if (next.done) controller.close();
         else controller.enqueue(next.value);
       } catch (error) {
@@ -42,26 +51,55 @@ export async function settleResponse(response: Response, options: { stream: bool
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  return new Response(body, init);
+  return rebuilt(response, body);
 }
 
-/** One read, failed (and the source cancelled) when nothing arrives within `idleTimeoutMs`. */
-async function readWithin(reader: ReadableStreamDefaultReader<Uint8Array>, idleTimeoutMs: number): ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']> {
+/** Reads until the first complete server-sent event (a blank line) or the end of the stream. */
+async function readFirstEvent(reader: Reader, options: SettleOptions): Promise<{ chunks: Uint8Array[]; done: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let text = '';
+  const decoder = new TextDecoder();
+  for (;;) {
+    const next = await readNext(reader, { idleTimeoutMs: options.idleTimeoutMs });
+    if (next.done) return { chunks, done: true };
+    chunks.push(next.value);
+    if (options.inspectFirstEvent === undefined) return { chunks, done: false };
+    text += decoder.decode(next.value, { stream: true });
+    if (/\r?\n\r?\n/.test(text)) return { chunks, done: false };
+  }
+}
+
+/** One read, failed (and the source cancelled) when nothing arrives within the idle timeout or by the deadline. */
+async function readNext(reader: Reader, options: Pick<SettleOptions, 'idleTimeoutMs' | 'deadline'>): ReturnType<Reader['read']> {
+  const untilDeadline = options.deadline ? options.deadline.at - Date.now() : Infinity;
+  const byDeadline = untilDeadline < options.idleTimeoutMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const idle = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const error = new StreamIdleTimeoutError(idleTimeoutMs);
-      // Reject before cancelling: a cancel resolves the pending read as "done", which would
-      // otherwise win the race and pass a stalled body off as a complete one.
-      reject(error);
-      reader.cancel(error).catch(() => {});
-    }, idleTimeoutMs);
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => {
+        const error = byDeadline ? options.deadline!.error() : new StreamIdleTimeoutError(options.idleTimeoutMs);
+        // Reject before cancelling: a cancel resolves the pending read as "done", which would
+        // otherwise win the race and pass a stalled body off as a complete one.
+        reject(error);
+        reader.cancel(error).catch(() => {});
+      },
+      Math.max(0, Math.min(untilDeadline, options.idleTimeoutMs)),
+    );
   });
   try {
-    return await Promise.race([reader.read(), idle]);
+    return await Promise.race([reader.read(), timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A new Response with the same status, headers, and what SDKs and callers read off it (`url`, `redirected`). */
+function rebuilt(original: Response, body: ConstructorParameters<typeof Response>[0]): Response {
+  const response = new Response(body, { status: original.status, statusText: original.statusText, headers: original.headers });
+  for (const property of ['url', 'redirected'] as const) {
+    Object.defineProperty(response, property, { value: original[property], enumerable: true, configurable: true });
+  }
+  return response;
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {

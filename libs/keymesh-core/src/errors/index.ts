@@ -4,3 +4,4 @@ export { PoolExhaustedError, isPoolExhaustedError, type KeyUnavailableReason } f
 export { PoolClosedError } from './pool-closed-error.js';
 export { AttemptTimeoutError } from './attempt-timeout-error.js';
 export { StreamIdleTimeoutError } from './stream-idle-timeout-error.js';
+export { StreamErrorEventError } from './stream-error-event-error.js';

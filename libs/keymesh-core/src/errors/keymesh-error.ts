@@ -19,7 +19,10 @@ export const ErrorCodes = {
   ATTEMPT_TIMEOUT: 'ERR_KEYMESH_ATTEMPT_TIMEOUT',
   HTTP_STATUS: 'ERR_KEYMESH_HTTP_STATUS',
   STREAM_IDLE: 'ERR_KEYMESH_STREAM_IDLE',
+  STREAM_ERROR_EVENT: 'ERR_KEYMESH_STREAM_ERROR_EVENT',
   CLIENT_ALREADY_POOLED: 'ERR_KEYMESH_CLIENT_ALREADY_POOLED',
+  /** A warning code (never thrown): a framework integration was created while a request was being handled. */
+  CREATED_IN_REQUEST_HANDLER: 'ERR_KEYMESH_CREATED_IN_REQUEST_HANDLER',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

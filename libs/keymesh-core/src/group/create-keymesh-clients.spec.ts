@@ -31,6 +31,12 @@ describe('createKeymeshClients', () => {
     expect((error as Error).message).toMatch(/^clients\.bad: /);
   });
 
+  it('reports a misspelt shared default under `defaults`, not under a client', () => {
+    expect(() => createKeymeshClients({ clients: { alpha: { adapter, keys: ['sk-test-alpha-aaaaaaaaaaaa'] } }, defaults: { stratgy: 'random' } as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEYMESH_UNKNOWN_OPTION', option: 'defaults.stratgy' }),
+    );
+  });
+
   it('refuses an empty client map', () => {
     expect(() => createKeymeshClients({ clients: {} })).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS' }));
   });

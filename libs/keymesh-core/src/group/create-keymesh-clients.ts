@@ -49,8 +49,11 @@ export function createKeymeshClients<Clients extends Record<string, unknown>>(op
     // Don't leave the pools created before the bad entry running.
     for (const pool of Object.values(pools)) void pool.close();
     if (error instanceof ConfigError) {
-      const option = ['clients', current, error.option].filter(Boolean).join('.');
-      throw new ConfigError(error.code, `clients.${current}: ${error.message}`, option);
+      // A bad shared default is reported where it was written, not under the first client.
+      const top = error.option?.split(/[.[]/)[0] ?? '';
+      const inDefaults = top !== '' && options.defaults !== undefined && top in options.defaults && !(top in (options.clients as Record<string, object>)[current]!);
+      const where = inDefaults ? 'defaults' : `clients.${current}`;
+      throw new ConfigError(error.code, `${where}: ${error.message}`, [where, error.option].filter(Boolean).join('.'));
     }
     throw error;
   }

@@ -1,0 +1,23 @@
+import { ErrorCodes, KeymeshError } from './keymesh-error.js';
+
+const statusOfType: Record<string, number> = { overloaded_error: 529, rate_limit_error: 429, rate_limit_exceeded: 429 };
+
+/**
+ * A stream whose very first event was the provider's error event: nothing reached the caller,
+ * so the request fails over. `status` mirrors what the error type means over HTTP (overloaded →
+ * 529, rate limit → 429, anything else 500), so classification treats it like the status.
+ */
+export class StreamErrorEventError extends KeymeshError {
+  readonly status: number;
+  /** The provider's error type, e.g. `overloaded_error`. */
+  readonly type: string | undefined;
+  /** The parsed error payload of the event. */
+  readonly event: unknown;
+
+  constructor(event: unknown, type: string | undefined) {
+    super(ErrorCodes.STREAM_ERROR_EVENT, `The stream's first event was an error${type ? ` (${type})` : ''}.`);
+    this.event = event;
+    this.type = type;
+    this.status = (type && statusOfType[type]) || 500;
+  }
+}
