@@ -8,7 +8,7 @@ export interface KeyUnavailableReason {
   keyId: string;
   state: 'closed' | 'open' | 'half_open' | 'disabled';
   /** What sidelined the key: the kind of its last failure, `manual` for disableKey, `busy` for a key at capacity or with its half-open trial taken. */
-  reason: OutcomeKind | 'manual' | 'busy' | 'quota_headers';
+  reason: OutcomeKind | 'manual' | 'busy' | 'quota_headers' | 'fleet_limit';
   /** Epoch ms when the key can serve again; `null` when only `enableKey` brings it back. */
   availableAt: number | null;
 }

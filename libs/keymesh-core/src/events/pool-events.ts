@@ -24,13 +24,15 @@ export interface KeymeshEvents {
   };
   'request.retried': KeyEvent & { attempt: number; kind: OutcomeKind; status?: number; delayMs: number };
   'key.rotated': KeyEvent & { fromKeyId: string; reason: OutcomeKind };
-  'key.rate_limited': KeyEvent & { retryAfterMs: number; until: number; source: 'hint' | 'default' | 'headers' };
+  'key.rate_limited': KeyEvent & { retryAfterMs: number; until: number; source: 'hint' | 'default' | 'headers' | 'fleet_limit' };
   'key.disabled': KeyEvent & { reason: 'quota_exhausted' | 'key_rejected' | 'manual'; until: number | null };
   'key.enabled': KeyEvent & { reason: 'manual' | 'cooldown_elapsed' };
   'circuit.opened': KeyEvent & { until: number; consecutiveFailures: number };
   'circuit.half_opened': KeyEvent;
   'circuit.closed': KeyEvent;
   'pool.exhausted': PoolEvent & { retryAfterMs: number | null; attempts: number };
+  /** The shared store failed; the pool goes on serving from its local state. */
+  'store.error': PoolEvent & { operation: string; message: string; code?: string };
 }
 
 export type KeymeshEventName = keyof KeymeshEvents;
@@ -48,4 +50,5 @@ export const keymeshEventNames: readonly KeymeshEventName[] = [
   'circuit.half_opened',
   'circuit.closed',
   'pool.exhausted',
+  'store.error',
 ];

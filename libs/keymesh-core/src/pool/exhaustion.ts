@@ -12,8 +12,8 @@ function reasonOf(entry: KeyEntry): KeyUnavailableReason {
       : entry.disabled.reason
     : entry.busy
       ? 'busy'
-      : entry.cooldownSource === 'quota_headers' && entry.cooldownUntil >= at
-        ? 'quota_headers'
+      : entry.cooldownSource !== 'rate_limited' && entry.cooldownUntil >= at
+        ? entry.cooldownSource
         : (entry.lastErrorKind ?? 'rate_limited');
   return { keyId: entry.id, state: entry.state(), reason, availableAt: Number.isFinite(at) ? at : null };
 }

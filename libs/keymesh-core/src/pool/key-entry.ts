@@ -40,7 +40,7 @@ export class KeyEntry implements SelectableKey {
   generation = 0;
   /** Sidelined by a rate limit (or exhausted quota headers) until this epoch ms. */
   cooldownUntil = 0;
-  cooldownSource: 'rate_limited' | 'quota_headers' = 'rate_limited';
+  cooldownSource: 'rate_limited' | 'quota_headers' | 'fleet_limit' = 'rate_limited';
   disabled: { reason: DisabledReason; until: number } | undefined;
   /** Epoch ms of the last shared-state change applied, to ignore older remote writes. */
   stateUpdatedAt = 0;

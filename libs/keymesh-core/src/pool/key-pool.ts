@@ -60,6 +60,7 @@ export class KeyPool {
   readonly #observer = (key: KeyEntry, headers: HeaderSource) => this.#observe(key, headers);
   #loading: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
+  #unsubscribeErrors: (() => void) | undefined;
   #closed = false;
 
   constructor(options: KeyPoolOptions, internal?: { extraOptionNames?: readonly string[] }) {
@@ -88,6 +89,7 @@ export class KeyPool {
       applyShared(entry, state);
       if (this.#keys.refresh(entry, this.#clock.now())) this.#waiters.notify();
     });
+    this.#unsubscribeErrors = this.#store.onError?.((info) => this.#emit('store.error', () => ({ pool: this.name, at: this.#clock.now(), ...info })));
     this.#loading = this.#load();
   }
 
@@ -113,6 +115,7 @@ export class KeyPool {
         await this.#waitForKey(now, deadline, signal, attempts, startedAt, last, previous);
         continue;
       }
+      if (this.#store.admit !== undefined && !(await this.#admitted(key, now))) continue;
       const trial = key.breaker.status === 'half_open';
       if (trial && !(await this.#takeTrial(key, now))) continue;
       if (previous !== undefined && previous !== key && last?.ok === false && isKeyScoped(last.outcome.kind)) {
@@ -288,6 +291,23 @@ export class KeyPool {
     }
   }
 
+  /** Asks the store's fleet-wide limit; a key without room is sidelined locally until its window frees. */
+  async #admitted(key: KeyEntry, now: number): Promise<boolean> {
+    let verdict: true | number;
+    try {
+      verdict = await this.#store.admit!(this.name, key.id);
+    } catch {
+      return true; // Fail open: the store reports its own errors.
+    }
+    if (verdict === true) return true;
+    const waitMs = Math.min(Math.max(1, Math.ceil(verdict)), this.#options.maxCooldownMs);
+    key.cooldownUntil = Math.max(key.cooldownUntil, now + waitMs);
+    key.cooldownSource = 'fleet_limit';
+    this.#keys.refresh(key, now);
+    this.#emit('key.rate_limited', () => ({ pool: this.name, keyId: key.id, retryAfterMs: waitMs, until: key.cooldownUntil, source: 'fleet_limit', at: now }));
+    return false;
+  }
+
   /** Takes a half-open key's single trial, locally and in the shared store. */
   async #takeTrial(key: KeyEntry, now: number): Promise<boolean> {
     key.breaker = takeTrial(key.breaker);
@@ -353,14 +373,20 @@ export class KeyPool {
       });
       const states = await Promise.race([this.#store.load(this.name, ids), timeout]);
       const now = this.#clock.now();
+      if (states === undefined) {
+        const message = `no answer within storeLoadTimeoutMs (${this.#options.storeLoadTimeoutMs} ms); serving from local state`;
+        this.#emit('store.error', () => ({ pool: this.name, operation: 'load', message, at: now }));
+      }
       for (const [id, state] of states ?? []) {
         const entry = this.#keys.get(id);
         if (entry === undefined || state.updatedAt < entry.stateUpdatedAt) continue;
         applyShared(entry, state);
         this.#keys.refresh(entry, now);
       }
-    } catch {
+    } catch (error) {
       // Fail open: an unreachable store must not stop the pool from serving on local state.
+      const message = error instanceof Error ? error.message : String(error);
+      this.#emit('store.error', () => ({ pool: this.name, operation: 'load', message, at: this.#clock.now() }));
     } finally {
       this.#clock.clearTimeout(timer);
       this.#loading = undefined;
@@ -432,6 +458,8 @@ export class KeyPool {
     this.#waiters.failAll(new PoolClosedError(this.name));
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    this.#unsubscribeErrors?.();
+    this.#unsubscribeErrors = undefined;
     this.#events.clear();
     if (this.#ownsStore) await this.#store.close?.();
   }

@@ -108,3 +108,46 @@ describe('shared state through a StateStore', () => {
     expect(text).toContain('"a"');
   });
 });
+
+describe('store hooks', () => {
+  it('a store that denies admission sidelines the key locally for the time it names, and the request moves on', async () => {
+    const clock = new ManualClock();
+    const store = Object.assign(new MemoryStore({ clock }), {
+      admit: (_pool: string, keyId: string) => (keyId === 'a' ? 2_000 : (true as const)),
+    });
+    const pool = new KeyPool({ keys, clock, store, strategy: 'priority' });
+    const limited: unknown[] = [];
+    pool.on('key.rate_limited', (e) => limited.push(e));
+    const used: string[] = [];
+    expect(await pool.execute((key) => (used.push(key.id), key.id))).toBe('b');
+    expect(used).toEqual(['b']);
+    expect(limited).toEqual([expect.objectContaining({ keyId: 'a', source: 'fleet_limit', retryAfterMs: 2_000 })]);
+    expect(pool.snapshot().keys[0]).toMatchObject({ available: false, availableAt: clock.now() + 2_000, failures: 0 });
+  });
+
+  it('an admission check that throws lets the request through (fail open)', async () => {
+    const store = Object.assign(new MemoryStore(), { admit: () => Promise.reject(new Error('redis down')) });
+    const pool = new KeyPool({ keys, store, strategy: 'priority' });
+    expect(await pool.execute((key) => key.id)).toBe('a');
+  });
+
+  it('reports store failures as store.error events, and a load that never answers', async () => {
+    const clock = new ManualClock();
+    let report!: (info: { operation: string; message: string }) => void;
+    const store = Object.assign(new MemoryStore({ clock }), {
+      load: () => new Promise<never>(() => {}),
+      onError: (listener: typeof report) => ((report = listener), () => {}),
+    });
+    const pool = new KeyPool({ keys, clock, store, storeLoadTimeoutMs: 500 });
+    const errors: unknown[] = [];
+    pool.on('store.error', (e) => errors.push(e));
+    const served = pool.execute((key) => key.id);
+    await clock.advance(500);
+    await expect(served).resolves.toBe('a');
+    report({ operation: 'save', message: 'connection lost' });
+    expect(errors).toEqual([
+      expect.objectContaining({ pool: 'default', operation: 'load', message: expect.stringContaining('serving from local state') }),
+      expect.objectContaining({ pool: 'default', operation: 'save', message: 'connection lost' }),
+    ]);
+  });
+});

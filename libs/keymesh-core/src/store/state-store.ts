@@ -18,6 +18,15 @@ export interface SharedKeyState {
   source: string;
 }
 
+/** What a store says about a failure. Must never contain a secret or a connection URL with credentials. */
+export interface StoreErrorInfo {
+  /** What failed: `load`, `save`, `subscribe`, `acquireTrial`, `admit`, `connection`, …. */
+  operation: string;
+  message: string;
+  /** A stable code when there is one (e.g. `ECONNREFUSED`). */
+  code?: string;
+}
+
 /**
  * Where pools keep the state that decides key eligibility. The in-process `MemoryStore` is the
  * default; `@keymesh/redis` shares it across a fleet. A store is consulted only when state
@@ -34,6 +43,15 @@ export interface StateStore {
   acquireTrial(pool: string, keyId: string, leaseMs: number): boolean | Promise<boolean>;
   /** Gives the trial back early (its result is known). */
   releaseTrial(pool: string, keyId: string): void;
+  /**
+   * Opt-in fleet-wide admission, for keys whose provider limit is known: asked before each
+   * attempt on `keyId`. `true` lets the attempt go; a number is how many ms until the key's
+   * window has room again, and the pool sidelines the key locally for that long and picks
+   * another. This is the one store call on the success path, so stores without limits omit it.
+   */
+  admit?(pool: string, keyId: string): true | number | Promise<true | number>;
+  /** Lets pools report store failures as `store.error` events. Returns an unsubscribe function. */
+  onError?(listener: (error: StoreErrorInfo) => void): () => void;
   /** Forgets a key removed from the pool. */
   forget?(pool: string, keyId: string): void;
   close?(): Promise<void>;
