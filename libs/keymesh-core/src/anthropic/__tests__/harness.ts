@@ -23,15 +23,7 @@ export function textOf(message: Anthropic.Message): string {
   return message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
 }
 
-/** Resolves with the rejection of `promise`, failing if it fulfils. */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
+export { rejection } from '../../__tests__/sdk-helpers.js';
 
 export interface Recorded {
   name: KeymeshEventName;

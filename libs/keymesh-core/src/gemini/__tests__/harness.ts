@@ -1,7 +1,8 @@
 import { GoogleGenAI, type HttpOptions } from '@google/genai';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createKeymesh, poolOf } from '@keymesh/core/gemini';
-import type { KeyPool, KeyPoolOptions, KeymeshEventName, KeymeshEvents } from '@keymesh/core';
+import { keymeshEventNames, type KeyPool, type KeyPoolOptions, type KeymeshEventName, type KeymeshEvents } from '@keymesh/core';
+import { expectNoSecretIn } from '../../__tests__/sdk-helpers.js';
 import { startFakeProvider, type FakeProvider, type KeyBehaviour, type SdkFakeProviderOptions } from '@keymesh/testing';
 
 export const MODEL = 'gemini-2.5-flash';
@@ -16,19 +17,6 @@ export const SECRET = {
 } as const;
 export type KeyId = keyof typeof SECRET;
 
-const EVENT_NAMES: readonly KeymeshEventName[] = [
-  'request.succeeded',
-  'request.failed',
-  'request.retried',
-  'key.rotated',
-  'key.rate_limited',
-  'key.disabled',
-  'key.enabled',
-  'circuit.opened',
-  'circuit.half_opened',
-  'circuit.closed',
-  'pool.exhausted',
-];
 
 export type RecordedEvent = { [E in KeymeshEventName]: { name: E } & KeymeshEvents[E] }[KeymeshEventName];
 
@@ -78,7 +66,7 @@ export function useRig(): (options: RigOptions) => Promise<Rig> {
     const pool = poolOf(wrapped);
     open.push(() => pool.close());
     const events: RecordedEvent[] = [];
-    for (const name of EVENT_NAMES) pool.on(name, (payload) => events.push({ name, ...payload } as RecordedEvent));
+    for (const name of keymeshEventNames) pool.on(name, (payload) => events.push({ name, ...payload } as RecordedEvent));
     return {
       fake,
       ai: wrapped,
@@ -95,16 +83,6 @@ export function useRig(): (options: RigOptions) => Promise<Rig> {
       generate: (config) => wrapped.models.generateContent({ model: MODEL, contents: 'hi', ...(config ? { config } : {}) }),
     };
   };
-}
-
-/** Resolves with the rejection of `promise`; fails the test if it fulfils. */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** genai's ApiError message is the JSON error body (after an optional prefix). */
@@ -130,26 +108,7 @@ export async function drain(stream: AsyncIterable<{ text?: string | undefined }>
 
 /** Asserts that nothing in `value` (events, snapshots, errors) spells out a pooled secret. */
 export function expectNoSecret(value: unknown): void {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  for (const secret of Object.values(SECRET)) expect(text).not.toContain(secret);
+  expectNoSecretIn(value, Object.values(SECRET));
 }
 
-/** Records process-level unhandled rejections while a describe block runs; assert none in the test. */
-export function trackUnhandledRejections(): { readonly seen: unknown[] } {
-  const state = { seen: [] as unknown[] };
-  const listener = (reason: unknown) => state.seen.push(reason);
-  beforeEach(() => {
-    state.seen = [];
-    process.on('unhandledRejection', listener);
-  });
-  afterEach(async () => {
-    // Give late rejections a turn of the event loop to surface before the listener goes.
-    await new Promise((resolve) => setTimeout(resolve, 10));
-    process.off('unhandledRejection', listener);
-    expect(state.seen).toEqual([]);
-  });
-  return state;
-}
-
-/** Waits for `ms` of real time. */
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { rejection, sleep, trackUnhandledRejections } from '../../__tests__/sdk-helpers.js';

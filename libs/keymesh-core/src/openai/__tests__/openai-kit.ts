@@ -7,6 +7,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { keymeshEventNames, type KeyPoolOptions, type KeySnapshot, type KeymeshEventName, type KeymeshEvents, type WrapOptions } from '@keymesh/core';
 import { createKeymesh, poolOf } from '@keymesh/core/openai';
+import { expectNoSecretIn as expectNoSecretInAny } from '../../__tests__/sdk-helpers.js';
 import { startFakeProvider, type FakeProvider, type KeyBehaviour } from '@keymesh/testing';
 
 /** Obviously fake secrets, long enough (≥ 16 chars) to be masked as `sk-…aaaa`. */
@@ -106,16 +107,6 @@ export function chat(client: OpenAI, options?: OpenAI.RequestOptions) {
   return client.chat.completions.create({ model: MODEL, messages: MESSAGES }, options);
 }
 
-/** Resolves with the rejection of `promise`; fails the test if it fulfils. */
-export async function rejection(promise: PromiseLike<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection, got a result');
-}
-
 /**
  * One retry owner: the SDK's own retries are off, so every request the fake saw is a first try
  * (`x-stainless-retry-count: 0`) and carried exactly one credential, a pooled one.
@@ -132,33 +123,11 @@ export function expectSdkRetriesOff(fake: FakeProvider): void {
 
 /** Nothing in the recorded events carries a pooled secret. */
 export function expectNoSecretIn(value: unknown): void {
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
-  for (const secret of SECRETS) expect(text).not.toContain(secret);
+  expectNoSecretInAny(value, SECRETS);
 }
 
-/**
- * Collects `unhandledRejection`s while a test runs, and fails the test if there was any.
- * (vitest reports them too, but only after the run; this pins them to the test.)
- */
-export function useNoUnhandledRejections(): { readonly seen: unknown[] } {
-  const state = { seen: [] as unknown[] };
-  const listener = (reason: unknown) => state.seen.push(reason);
-  beforeEach(() => {
-    state.seen = [];
-    process.on('unhandledRejection', listener);
-  });
-  afterEach(async () => {
-    // Let late rejections (a helper's internal promises) surface before checking.
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    process.off('unhandledRejection', listener);
-    expect(state.seen).toEqual([]);
-  });
-  return state;
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+export { rejection, sleep, trackUnhandledRejections as useNoUnhandledRejections } from '../../__tests__/sdk-helpers.js';
+import { sleep } from '../../__tests__/sdk-helpers.js';
 
 /** Polls `condition` every 2 ms; fails after `timeoutMs`. */
 export async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
