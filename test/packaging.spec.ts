@@ -11,6 +11,7 @@ import { blockPackagesHook, ensureBuilt, removeScratch, root, scratchFile } from
 const packages = [
   { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
+  { dir: 'libs/keymesh-redis', name: '@keymesh/redis', subpaths: [''], exports: ['RedisStore'] },
   { dir: 'libs/express-keymesh', name: '@keymesh/express', subpaths: [''], exports: ['keymesh', 'keymeshErrorHandler', 'signalOf', 'healthHandler'] },
   {
     dir: 'libs/nestjs-keymesh',

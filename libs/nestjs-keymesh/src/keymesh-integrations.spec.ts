@@ -127,6 +127,31 @@ describe('events', () => {
     ]);
   });
 
+  it('keeps @OnEvent working when a name is injected but not configured (a provider left out of real mode)', async () => {
+    const { clients } = await limitedOpenAI(10, 1_000);
+    const seen: string[] = [];
+    class UsesMissing {
+      constructor(@InjectKeymesh('not-configured') readonly absent: object) {}
+      @OnEvent('keymesh.request.succeeded')
+      succeeded(event: { keyId: string }) {
+        seen.push(event.keyId);
+      }
+    }
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      const server = (await boot([EventEmitterModule.forRoot(), KeymeshModule.forRoot({ clients })], { providers: [UsesMissing] })).getHttpServer();
+      await request(server).get('/complete').expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', listener);
+    }
+    expect(unhandled).toEqual([]);
+    expect(seen).toHaveLength(1);
+    expect(() => (app!.get(UsesMissing).absent as { chat: unknown }).chat).toThrow(/no client of that name is configured/);
+  });
+
   it('logs notable transitions through Nest Logger without secrets', async () => {
     const warn = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => {});
     const fake = await fakes.start({ provider: 'openai', keys: { [OPENAI_A]: { kind: 'status', status: 401 }, [OPENAI_B]: { kind: 'ok' } } });

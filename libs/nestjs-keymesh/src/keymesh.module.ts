@@ -77,7 +77,8 @@ function missingClient(name: string, configured: string[]): object {
     {},
     {
       // Nest probes every provider for lifecycle hooks and thenables; only real use should fail.
-      get: (_target, property) => (typeof property === 'symbol' || introspected.has(property) ? undefined : fail()),
+      // Scanners (the event emitter's @OnEvent discovery) also walk inherited members such as __defineGetter__.
+      get: (_target, property) => (typeof property === 'symbol' || introspected.has(property) || property in Object.prototype ? undefined : fail()),
     },
   );
 }

@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureFleetBuild, FleetProcess, type Attempt, type WorkerLog } from './support/fleet.js';
+import { connectedClient, deletePrefix, dumpPrefix, hasRedis, redisUrl, sleep, uniquePrefix, until } from './support/redis.js';
+
+/**
+ * The fleet as it runs in production: separate Node processes, each with its own KeyPool and
+ * RedisStore loaded from the built packages, sharing one Redis.
+ */
+describe.skipIf(!hasRedis)('a fleet of processes sharing Redis', () => {
+  const keys = ['a', 'b', 'c'].map((id) => ({ id, secret: `sk-fleet-${id}-${'x'.repeat(24)}` }));
+  let workers: FleetProcess[] = [];
+  let prefix = '';
+  let admin: Awaited<ReturnType<typeof connectedClient>>;
+
+  beforeAll(async () => {
+    ensureFleetBuild();
+    admin = await connectedClient();
+  }, 120_000);
+
+  afterEach(async () => {
+    for (const worker of workers) worker.kill();
+    await Promise.all(workers.map((worker) => worker.exited));
+    workers = [];
+    await deletePrefix(admin, prefix);
+  });
+
+  afterAll(async () => {
+    await admin?.close();
+  });
+
+  async function fleet(size: number, poolOptions: Record<string, unknown>, label: string): Promise<FleetProcess[]> {
+    prefix = uniquePrefix(label);
+    const started = await Promise.all(Array.from({ length: size }, () => FleetProcess.start()));
+    workers.push(...started);
+    await Promise.all(started.map((worker) => join(worker, poolOptions)));
+    return started;
+  }
+
+  const join = (worker: FleetProcess, poolOptions: Record<string, unknown>) => worker.call('init', { url: redisUrl, prefix, name: 'fleet', keys, poolOptions });
+
+  it('a key rate-limited in one process is left alone by the others within 50 ms, and a process started later loads it', async () => {
+    const [first, ...others] = await fleet(3, { strategy: 'round-robin', breaker: { failureThreshold: 5, cooldownMs: 30_000 } }, 'propagation');
+    // Every process keeps traffic on all three keys.
+    await Promise.all([first!, ...others].map((worker) => worker.call('startLoad', { concurrency: 2 })));
+    await sleep(200);
+
+    await first!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after': '30' }, times: 1 } } } });
+    await sleep(300);
+    await Promise.all([first!, ...others].map((worker) => worker.call('stopLoad')));
+
+    const logs = await Promise.all([first!, ...others].map((worker) => worker.call<WorkerLog>('log')));
+    const limited = logs[0]!.attempts.find((a) => a.key === 'a' && a.outcome === 429)!;
+    expect(limited).toBeDefined();
+    const t0 = limited.end!;
+    const delays: number[] = [];
+    for (const log of logs.slice(1)) {
+      const heard = log.deliveries.find((d) => d.keyId === 'a' && d.state.cooldownUntil > 0)!;
+      expect(heard).toBeDefined();
+      delays.push(heard.at - t0);
+      // The contract: no process starts an attempt on the key more than 50 ms after the 429.
+      const late = log.attempts.filter((a: Attempt) => a.key === 'a' && a.start > t0 + 50);
+      expect(late).toEqual([]);
+      // …and they kept serving on the other keys.
+      expect(log.attempts.filter((a) => a.start > t0 + 50 && a.outcome === 200).length).toBeGreaterThan(10);
+    }
+    console.log(`[fleet] 429 → other processes: ${delays.map((d) => `${d.toFixed(2)} ms`).join(', ')}`);
+    for (const delay of delays) expect(delay).toBeLessThan(50);
+
+    // A process that starts now learns about the key before its first request.
+    const [late] = await Promise.all([FleetProcess.start()]);
+    workers.push(late!);
+    await join(late!, { strategy: 'round-robin' });
+    const snapshot = await late!.call<{ keys: Array<{ id: string; available: boolean; availableAt: number }> }>('snapshot');
+    const a = snapshot.keys.find((k) => k.id === 'a')!;
+    expect(a.available).toBe(false);
+    expect(a.availableAt).toBeGreaterThan(t0 + 29_000);
+    expect(a.availableAt).toBeLessThan(t0 + 31_000);
+  });
+
+  it('admits exactly one half-open trial across the fleet under concurrent load, and its success closes the circuit everywhere', async () => {
+    const poolOptions = { strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 300, trialLeaseMs: 5_000 } };
+    const members = await fleet(3, poolOptions, 'trial');
+    await members[0]!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after-ms': '300' }, times: 1 } } } });
+    expect(await members[0]!.call('request')).toEqual({ ok: true, key: 'b' });
+    for (const member of members) {
+      await until(async () => (await member.call<{ keys: Array<{ id: string; state: string }> }>('snapshot')).keys[0]!.state !== 'closed', 2_000, 'circuit open everywhere');
+    }
+    await sleep(350); // the open period ends: the next request anywhere may take the trial
+
+    // Every process: the trial request on `a` takes 300 ms; everything else is quick.
+    await Promise.all(members.map((member) => member.call('behave', { behaviour: { hold: { a: 300 } } })));
+    const bursts = await Promise.all(members.map((member) => member.call<Array<{ ok: boolean; key: string }>>('burst', { count: 20 })));
+    const used = bursts.flat().map((result) => result.key);
+    expect(bursts.flat().every((result) => result.ok)).toBe(true);
+    expect(used.filter((key) => key === 'a')).toHaveLength(1);
+
+    // The trial succeeded: every process uses `a` again.
+    await Promise.all(members.map((member) => member.call('behave', { behaviour: {} })));
+    for (const member of members) {
+      await until(async () => (await member.call<{ keys: Array<{ state: string; available: boolean }> }>('snapshot')).keys[0]!.available, 2_000, 'circuit closed everywhere');
+      expect(await member.call('request')).toEqual({ ok: true, key: 'a' });
+    }
+  });
+
+  it('a trial lease held by a process killed with SIGKILL frees the key after the lease, and not before', async () => {
+    const leaseMs = 1_000;
+    const poolOptions = { strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 200, trialLeaseMs: leaseMs } };
+    const [opener, holder, survivor] = await fleet(3, poolOptions, 'lease');
+    await opener!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after-ms': '200' }, times: 1 } } } });
+    await opener!.call('request');
+    await sleep(300);
+
+    // The holder takes the trial and never answers; then it dies without releasing anything.
+    await holder!.call('behave', { behaviour: { hold: { a: 'forever' } } });
+    void holder!.call('request').catch(() => undefined);
+    const { at: leasedAt } = (await holder!.event('holding')) as unknown as { at: number };
+    const [lease] = (await dumpPrefix(admin, prefix)).filter((entry) => entry.key.includes(':trial:'));
+    expect(lease).toMatchObject({ type: 'string' });
+    expect(lease!.pttl).toBeGreaterThan(0);
+    expect(lease!.pttl).toBeLessThanOrEqual(leaseMs);
+    holder!.kill('SIGKILL');
+    await holder!.exited;
+
+    // While the lease lasts, the others serve on `b`; once it expires one of them takes the trial.
+    expect(await survivor!.call('request')).toEqual({ ok: true, key: 'b' });
+    let first: number | undefined;
+    while (first === undefined) {
+      const result = await survivor!.call<{ key: string }>('request');
+      if (result.key === 'a') first = Date.now();
+      else await sleep(25);
+      if (Date.now() > leasedAt + leaseMs + 3_000) throw new Error('the key never became available again');
+    }
+    const { attempts } = await survivor!.call<WorkerLog>('log');
+    const trial = attempts.find((a) => a.key === 'a')!;
+    expect(trial.start).toBeGreaterThanOrEqual(leasedAt + leaseMs - 20);
+    expect(trial.start).toBeLessThan(leasedAt + leaseMs + 1_500);
+    // Its success closed the circuit for the whole fleet.
+    await until(async () => (await opener!.call<{ keys: Array<{ state: string }> }>('snapshot')).keys[0]!.state === 'closed', 2_000, 'closed in the opener');
+  });
+
+  it('a process whose pool and store are closed exits by itself: no handle left behind', async () => {
+    const [member] = await fleet(1, {}, 'exit');
+    await member!.call('request');
+    const started = Date.now();
+    await member!.call('close');
+    const { code } = await member!.exited;
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
