@@ -47,3 +47,17 @@ describe('readHeader', () => {
     expect(seen).toEqual(['retry-after', 'retry-after-ms']);
   });
 });
+
+describe('collectHeaders', () => {
+  const keep = (name: string) => name.startsWith('x-rate');
+  it('reads a Headers instance, a plain object with mixed-case names and array values, and a get-only source alike', async () => {
+    const { collectHeaders } = await import('./headers.js');
+    const fromHeaders = collectHeaders(new Headers({ 'X-Rate-A': '1', other: 'x' }), keep);
+    expect([fromHeaders('x-rate-a'), fromHeaders('other')]).toEqual(['1', undefined]);
+    const fromObject = collectHeaders({ 'X-RATE-B': ['2', '3'], 'x-rate-c': 4, other: 'y' }, keep);
+    expect([fromObject('x-rate-b'), fromObject('x-rate-c'), fromObject('other')]).toEqual(['2', '4', undefined]);
+    const fromGetter = collectHeaders({ get: (name: string) => (name === 'x-rate-d' ? '5' : null) }, keep);
+    expect([fromGetter('x-rate-d'), fromGetter('x-rate-e')]).toEqual(['5', undefined]);
+    expect(collectHeaders(undefined, keep)('x-rate-a')).toBeUndefined();
+  });
+});

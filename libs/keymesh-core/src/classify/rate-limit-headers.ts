@@ -1,4 +1,4 @@
-import { readHeader, type HeaderSource } from './headers.js';
+import { collectHeaders, type HeaderSource } from './headers.js';
 import { clampHint, parseResetTime, parseRetryAfter, parseRetryAfterMs } from './hints.js';
 
 /**
@@ -26,6 +26,9 @@ const dimensions: readonly Dimension[] = [
   { limit: 'x-ratelimit-limit', remaining: 'x-ratelimit-remaining', reset: 'x-ratelimit-reset' },
 ];
 
+const isRateHeader = (name: string) =>
+  name.startsWith('x-ratelimit-') || name.startsWith('anthropic-ratelimit-') || name.startsWith('ratelimit-') || name.startsWith('retry-after');
+
 export interface RateLimitReading {
   /** Smallest remaining/limit ratio over the reported dimensions, in [0, 1]; undefined when none is reported. */
   headroom: number | undefined;
@@ -37,13 +40,14 @@ export interface RateLimitReading {
 
 /** Reads the quota headers of a successful response (used by `ctx.observe`). */
 export function readRateLimitHeaders(headers: HeaderSource, now: number, maxMs: number): RateLimitReading {
+  const readHeader = collectHeaders(headers, isRateHeader);
   let headroom: number | undefined;
   let headroomUnit = 0;
   let exhaustedForMs: number | undefined;
   for (const dimension of dimensions) {
-    const remaining = toCount(readHeader(headers, dimension.remaining));
+    const remaining = toCount(readHeader(dimension.remaining));
     if (remaining === undefined) continue;
-    const limit = toCount(readHeader(headers, dimension.limit));
+    const limit = toCount(readHeader(dimension.limit));
     if (limit !== undefined && limit > 0) {
       const ratio = Math.min(1, remaining / limit);
       if (headroom === undefined || ratio < headroom) {
@@ -55,7 +59,7 @@ export function readRateLimitHeaders(headers: HeaderSource, now: number, maxMs: 
       headroomUnit = 0;
     }
     if (remaining === 0) {
-      const reset = clampHint(parseResetTime(readHeader(headers, dimension.reset), now), maxMs);
+      const reset = clampHint(parseResetTime(readHeader(dimension.reset), now), maxMs);
       if (reset !== undefined) exhaustedForMs = Math.max(exhaustedForMs ?? 0, reset);
     }
   }
@@ -68,17 +72,18 @@ export function readRateLimitHeaders(headers: HeaderSource, now: number, maxMs: 
  * that is exhausted (or whose remaining count is not reported).
  */
 export function readRetryHint(headers: HeaderSource, now: number, maxMs: number): number | undefined {
+  const readHeader = collectHeaders(headers, isRateHeader);
   let longest: number | undefined;
   const consider = (ms: number | undefined) => {
     const clamped = clampHint(ms, maxMs);
     if (clamped !== undefined) longest = Math.max(longest ?? 0, clamped);
   };
-  consider(parseRetryAfterMs(readHeader(headers, 'retry-after-ms')));
-  consider(parseRetryAfter(readHeader(headers, 'retry-after'), now));
+  consider(parseRetryAfterMs(readHeader('retry-after-ms')));
+  consider(parseRetryAfter(readHeader('retry-after'), now));
   for (const dimension of dimensions) {
-    const reset = readHeader(headers, dimension.reset);
+    const reset = readHeader(dimension.reset);
     if (reset === undefined) continue;
-    const remaining = toCount(readHeader(headers, dimension.remaining));
+    const remaining = toCount(readHeader(dimension.remaining));
     if (remaining === undefined || remaining === 0) consider(parseResetTime(reset, now));
   }
   return longest;
