@@ -7,16 +7,19 @@ import type { KeymeshEventName, KeymeshEvents, KeymeshListener } from './pool-ev
  */
 export class EventEmitter {
   readonly #listeners = new Map<KeymeshEventName, Array<(event: never) => void>>();
+  /** Listeners over all events: with none (the common case) `has` answers without a Map lookup, once per request. */
+  #count = 0;
   #warned = false;
 
   has(name: KeymeshEventName): boolean {
-    return this.#listeners.has(name);
+    return this.#count !== 0 && this.#listeners.has(name);
   }
 
   on<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): void {
     const list = this.#listeners.get(name);
     // Copy-on-write: an emit in progress keeps iterating the array it started with.
     this.#listeners.set(name, list ? [...list, listener] : [listener]);
+    this.#count++;
   }
 
   off<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): void {
@@ -27,6 +30,7 @@ export class EventEmitter {
     const rest = list.filter((_, i) => i !== index);
     if (rest.length === 0) this.#listeners.delete(name);
     else this.#listeners.set(name, rest);
+    this.#count--;
   }
 
   emit<E extends KeymeshEventName>(name: E, event: KeymeshEvents[E]): void {
@@ -43,6 +47,7 @@ export class EventEmitter {
 
   clear(): void {
     this.#listeners.clear();
+    this.#count = 0;
   }
 
   #report(name: KeymeshEventName, error: unknown): void {

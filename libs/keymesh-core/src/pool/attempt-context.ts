@@ -18,28 +18,45 @@ export interface AttemptContext {
 export const neverAborted: AbortSignal = new AbortController().signal;
 
 export class Attempt implements AttemptContext {
+  /** Breaker generation when the attempt started: a result from an older generation is stale. */
+  readonly generation: number;
+  /** The key's request count once this attempt was counted: its place in the order requests reached the key. */
+  readonly sequence: number;
+  /** The caller stopped waiting (it aborted) while the call was running; the pool records the call when it settles. */
+  abandoned = false;
+
   constructor(
     /** Replaced by the attempt's own signal under `attemptTimeoutMs`, before the attempt starts. */
     public signal: AbortSignal,
     readonly attempt: number,
     readonly key: KeyEntry,
-    /** Breaker generation when the attempt started: a result from an older generation is stale. */
-    readonly generation: number,
     /** This attempt holds the key's half-open trial. */
     readonly trial: boolean,
-    private readonly observer: (key: KeyEntry, headers: HeaderSource) => void,
-  ) {}
+    private readonly observer: (attempt: Attempt, headers: HeaderSource) => void,
+  ) {
+    this.generation = key.generation;
+    this.sequence = key.requests;
+  }
 
   observe(headers: HeaderSource): void {
-    this.observer(this.key, headers);
+    this.observer(this, headers);
   }
 }
 
-/** Settles with `promise`, or rejects with the signal's reason as soon as it aborts. */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+/**
+ * Settles with `promise`, or rejects with the signal's reason as soon as it aborts; `onAbandon`
+ * runs when the abort wins, i.e. nobody waits for `promise` any more.
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, onAbandon?: () => void): Promise<T> {
+  if (signal.aborted) {
+    onAbandon?.();
+    return Promise.reject(signal.reason);
+  }
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
+    const onAbort = () => {
+      onAbandon?.();
+      reject(signal.reason);
+    };
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {

@@ -34,6 +34,8 @@ export class KeyEntry implements SelectableKey {
   lastErrorKind: OutcomeKind | undefined;
   headroom = 1;
   headroomUnit = 0;
+  /** `sequence` of the attempt whose answer gave the current `headroom` (answers arrive out of order). */
+  headroomSequence = 0;
 
   breaker: BreakerState = closedBreaker;
   /** Bumped on every breaker or disable transition: results of calls started before it are stale. */
@@ -60,6 +62,17 @@ export class KeyEntry implements SelectableKey {
     if (this.disabled) return this.disabled.until;
     const breaker = this.breaker;
     return breaker.status === 'open' && breaker.until > this.cooldownUntil ? breaker.until : this.cooldownUntil;
+  }
+
+  /**
+   * The requests sent since the provider's last quota reading claim all it said remained: one
+   * more now would only earn a 429. Holds only while some are in flight, since their answers bring
+   * the next reading (so a key never stays stuck on a stale one).
+   */
+  quotaClaimed(): boolean {
+    if (this.headroomUnit === 0 || this.inFlight === 0) return false;
+    const remaining = Math.round(this.headroom / this.headroomUnit);
+    return this.requests - this.headroomSequence >= remaining;
   }
 
   state(): 'closed' | 'open' | 'half_open' | 'disabled' {

@@ -380,3 +380,50 @@ describe('headroom strategy ordering', () => {
     expect(await slow).toBe('h1');
   });
 });
+
+describe('quota-aware dispatch', () => {
+  const reading = (remaining: number) => ({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': String(remaining) });
+
+  it('sends a key no more requests than its last reported remaining quota until an answer comes back, then resumes', async () => {
+    const pool = new KeyPool({ keys: [{ id: 'solo', secret: secrets[0]! }] });
+    await pool.execute((_key, ctx) => ctx.observe(reading(3)));
+    const gates: Array<() => void> = [];
+    let started = 0;
+    const calls = Array.from({ length: 6 }, () =>
+      pool.execute(async () => {
+        started++;
+        await new Promise<void>((resolve) => gates.push(resolve));
+        return 'ok';
+      }),
+    );
+    await settle();
+    expect(started).toBe(3);
+    // Answers without a new reading: once nothing is in flight the old reading no longer holds the key.
+    while (gates.length > 0) {
+      gates.shift()!();
+      await settle();
+    }
+    await expect(Promise.all(calls)).resolves.toHaveLength(6);
+    expect(started).toBe(6);
+  });
+
+  it('ignores a reading older than the one it has (answers arrive out of order)', async () => {
+    const pool = new KeyPool({ keys: [{ id: 'solo', secret: secrets[0]! }] });
+    let releaseFirst!: () => void;
+    const first = pool.execute(async (_key, ctx) => {
+      await new Promise<void>((resolve) => (releaseFirst = resolve));
+      ctx.observe(reading(80));
+    });
+    const second = pool.execute((_key, ctx) => ctx.observe(reading(10)));
+    await second;
+    releaseFirst();
+    await first;
+    expect(pool.snapshot().keys[0]!.headroom).toBeCloseTo(0.1, 5);
+  });
+
+  it('never leaves a key stuck on remaining 0 without a reset header', async () => {
+    const pool = new KeyPool({ keys: [{ id: 'solo', secret: secrets[0]! }], retry: { budgetMs: 1_000 } });
+    await pool.execute((_key, ctx) => ctx.observe({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '0' }));
+    await expect(pool.execute(() => 'served')).resolves.toBe('served');
+  });
+});

@@ -36,7 +36,14 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
 }
 
-type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: unknown; outcome: Outcome };
+/** A failed attempt, kept until the next one: it names the key rotated away from and the error to rethrow. */
+interface Failure {
+  key: KeyEntry;
+  error: unknown;
+  outcome: Outcome;
+  /** Epoch ms when the failure was recorded. */
+  at: number;
+}
 
 const callerAbort: Outcome = { kind: 'caller_fault' };
 
@@ -57,7 +64,7 @@ export class KeyPool {
   readonly #ownsStore: boolean;
   readonly #source = randomUUID();
   readonly #admin: KeyPoolKeys;
-  readonly #observer = (key: KeyEntry, headers: HeaderSource) => this.#observe(key, headers);
+  readonly #observer = (attempt: Attempt, headers: HeaderSource) => this.#observe(attempt, headers);
   #loading: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
   #unsubscribeErrors: (() => void) | undefined;
@@ -72,9 +79,13 @@ export class KeyPool {
       typeof resolved.strategy === 'string'
         ? createStrategy<KeyEntry>(resolved.strategy, resolved.random)
         : (resolved.strategy as SelectionStrategy<KeyEntry>);
-    this.#keys = new KeySet(strategy, {
-      halfOpened: (entry) => this.#emit('circuit.half_opened', () => ({ pool: this.name, keyId: entry.id, at: this.#clock.now() })),
-      reEnabled: (entry) => this.#emit('key.enabled', () => ({ pool: this.name, keyId: entry.id, at: this.#clock.now(), reason: 'cooldown_elapsed' })),
+    this.#keys = new KeySet(strategy, resolved.clock, {
+      halfOpened: (entry) => {
+        if (this.#events.has('circuit.half_opened')) this.#events.emit('circuit.half_opened', { pool: this.name, keyId: entry.id, at: this.#clock.now() });
+      },
+      reEnabled: (entry) => {
+        if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: entry.id, at: this.#clock.now(), reason: 'cooldown_elapsed' });
+      },
     });
     this.#admin = new KeyPoolKeys(this.#keys, resolved.clock);
     this.#admin.addAll(options.keys);
@@ -82,6 +93,13 @@ export class KeyPool {
     this.#tokens = resolved.retry.tokens ? new RetryTokenBucket(resolved.retry.tokens) : undefined;
     this.#ownsStore = resolved.store === undefined;
     this.#store = resolved.store ?? new MemoryStore({ clock: resolved.clock });
+    // A store of the pool's own (the default) starts empty and has no other reader or writer:
+    // nothing to load, subscribe to or save. Only a shared store makes a state change cost a write.
+    if (!this.#ownsStore) this.#connectStore();
+  }
+
+  /** Follows a shared store: loads its state before the first request, and applies other pools' changes. */
+  #connectStore(): void {
     this.#unsubscribe = this.#store.subscribe(this.name, (keyId, state) => {
       if (state.source === this.#source) return;
       const entry = this.#keys.get(keyId);
@@ -89,7 +107,9 @@ export class KeyPool {
       applyShared(entry, state);
       if (this.#keys.refresh(entry, this.#clock.now())) this.#waiters.notify();
     });
-    this.#unsubscribeErrors = this.#store.onError?.((info) => this.#emit('store.error', () => ({ pool: this.name, at: this.#clock.now(), ...info })));
+    this.#unsubscribeErrors = this.#store.onError?.((info) => {
+      if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, at: this.#clock.now(), ...info });
+    });
     this.#loading = this.#load();
   }
 
@@ -99,105 +119,126 @@ export class KeyPool {
     if (this.#loading !== undefined) await this.#loading;
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
-    const clock = this.#clock;
-    const startedAt = clock.now();
-    const deadline = startedAt + this.#options.retry.budgetMs;
+    // Allocation-aware on purpose, as this runs for every request. No closures in this method (one
+    // would move its variables to the heap), few locals (each is a slot saved at every `await`), and
+    // only `startedAt` is kept across an `await` as a number (epoch ms is a double: a heap number).
+    const startedAt = this.#clock.now();
     let attempts = 0;
-    let previous: KeyEntry | undefined;
-    let last: AttemptResult<T> | undefined;
-    let now = startedAt;
+    let last: Failure | undefined;
 
-    for (let pass = 0; ; pass++) {
+    // The first pass uses the request's start time; a later one (after a wait or a failure) reads the clock.
+    for (let now = startedAt; ; now = this.#clock.now()) {
       // 1. Select a key that can serve, or wait for one inside the budget.
-      if (pass > 0) now = clock.now();
       const key = this.#keys.select(now);
       if (key === undefined) {
-        await this.#waitForKey(now, deadline, signal, attempts, startedAt, last, previous);
+        await this.#waitForKey(now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last);
         continue;
       }
       if (this.#store.admit !== undefined && !(await this.#admitted(key, now))) continue;
       const trial = key.breaker.status === 'half_open';
       if (trial && !(await this.#takeTrial(key, now))) continue;
-      if (previous !== undefined && previous !== key && last?.ok === false && isKeyScoped(last.outcome.kind)) {
-        this.#emit('key.rotated', () => ({ pool: this.name, keyId: key.id, fromKeyId: previous!.id, reason: (last as { outcome: Outcome }).outcome.kind, at: now }));
-      }
+      if (last !== undefined) this.#rotated(last, key, now);
 
-      // 2. Attempt. Accounting happens when the call settles, even if the caller stopped waiting.
+      // 2. Attempt, awaited right here: no wrapper layer, so no extra promise tick per call.
       attempts++;
       this.#keys.acquire(key, now);
-      const ctx = new Attempt(signal ?? neverAborted, attempts, key, key.generation, trial, this.#observer);
-      const settled = this.#run(attempt, ctx);
-      const result = signal === undefined ? await settled : await raceAbort(settled, signal).catch((reason: unknown) => {
-        this.#failed(startedAt, attempts, key, 'aborted');
-        throw reason;
-      });
-      if (result.ok) {
-        this.#emit('request.succeeded', () => ({ pool: this.name, keyId: key.id, attempts, durationMs: clock.now() - startedAt, at: clock.now() }));
-        return result.value;
+      const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer);
+      try {
+        const value = await this.#start(attempt, ctx, signal);
+        // 3. Record the success.
+        this.#recordSuccess(ctx);
+        if (this.#events.has('request.succeeded')) this.#succeeded(key, attempts, startedAt);
+        return value;
+      } catch (error) {
+        // The caller aborted mid-attempt: it gets the reason now; the call is accounted for when it settles.
+        if (ctx.abandoned) {
+          this.#failed(startedAt, attempts, key, 'aborted');
+          throw error;
+        }
+        // 3. Classify and record the failure.
+        const at = this.#clock.now();
+        last = { key, error, outcome: this.#recordFailure(ctx, error, at), at };
       }
 
-      // 3. Decide: rethrow, rotate at once, or back off.
-      const { outcome, error } = result;
-      previous = key;
-      last = result;
-      if (signal?.aborted) {
-        this.#failed(startedAt, attempts, key, 'aborted');
-        throw signal.reason;
-      }
-      const afterNow = clock.now();
-      let delayMs = 0;
-      if (outcome.kind === 'provider_trouble') {
-        delayMs = outcome.retryAfterMs ?? fullJitterDelay(attempts - 1, this.#options.retry, this.#options.random);
-      }
-      const giveUp =
-        outcome.kind === 'caller_fault' ||
-        attempts >= this.#options.retry.maxAttempts ||
-        afterNow + delayMs >= deadline ||
-        (outcome.kind === 'provider_trouble' && this.#tokens !== undefined && !this.#tokens.tryTake());
-      if (giveUp) {
-        this.#failed(startedAt, attempts, key, outcome.kind, outcome.status);
-        throw error;
-      }
-      this.#emit('request.retried', () => ({ pool: this.name, keyId: key.id, attempt: attempts, kind: outcome.kind, status: outcome.status, delayMs, at: afterNow }));
-      if (delayMs > 0) await sleep(clock, delayMs, signal).catch((reason: unknown) => {
-        this.#failed(startedAt, attempts, key, 'aborted');
-        throw reason;
-      });
+      // 4. Decide: rethrow, rotate at once, or back off.
+      const delayMs = this.#retryDelay(last, attempts, startedAt, signal);
+      if (delayMs > 0) await this.#backoff(delayMs, signal, startedAt, attempts, key);
     }
   }
 
-  async #run<T>(attempt: AttemptFn<T>, ctx: Attempt): Promise<AttemptResult<Awaited<T>>> {
+  /**
+   * After a failed attempt: how long to wait before the next one (0 rotates at once). Throws the
+   * upstream error, or the abort reason, when the request ends here.
+   */
+  #retryDelay(failure: Failure, attempts: number, startedAt: number, signal: AbortSignal | undefined): number {
+    const { key, outcome, error, at: now } = failure;
+    if (signal?.aborted) {
+      this.#failed(startedAt, attempts, key, 'aborted');
+      throw signal.reason;
+    }
+    const retry = this.#options.retry;
+    let delayMs = 0;
+    if (outcome.kind === 'provider_trouble') delayMs = outcome.retryAfterMs ?? fullJitterDelay(attempts - 1, retry, this.#options.random);
+    const giveUp =
+      outcome.kind === 'caller_fault' ||
+      attempts >= retry.maxAttempts ||
+      now + delayMs >= startedAt + retry.budgetMs ||
+      (outcome.kind === 'provider_trouble' && this.#tokens !== undefined && !this.#tokens.tryTake());
+    if (giveUp) {
+      this.#failed(startedAt, attempts, key, outcome.kind, outcome.status);
+      throw error;
+    }
+    if (this.#events.has('request.retried')) this.#events.emit('request.retried', { pool: this.name, keyId: key.id, attempt: attempts, kind: outcome.kind, status: outcome.status, delayMs, at: now });
+    return delayMs;
+  }
+
+  /**
+   * Starts an attempt. Usually that is just calling it, and `execute` awaits its own promise.
+   * `attemptTimeoutMs` gives it a signal of its own (an AbortController costs µs, so only then);
+   * a caller signal lets `execute` stop waiting at once.
+   */
+  #start<T>(attempt: AttemptFn<T>, ctx: Attempt, signal: AbortSignal | undefined): T | PromiseLike<T> {
     const timeoutMs = this.#options.attemptTimeoutMs;
-    let timer: unknown;
-    let unlink: (() => void) | undefined;
+    const pending = timeoutMs === undefined ? attempt(ctx.key.view, ctx) : this.#timed(attempt, ctx, timeoutMs);
+    if (signal === undefined) return pending;
+    // If the caller aborts first, the attempt is abandoned: it keeps its key until it settles, then is recorded.
+    const settled = Promise.resolve(pending);
+    return raceAbort(settled, signal, () => {
+      ctx.abandoned = true;
+      settled.then(
+        () => this.#recordSuccess(ctx),
+        (error: unknown) => void this.#recordFailure(ctx, error, this.#clock.now()),
+      );
+    });
+  }
+
+  async #timed<T>(attempt: AttemptFn<T>, ctx: Attempt, timeoutMs: number): Promise<Awaited<T>> {
+    const controller = new AbortController();
+    const callerSignal = ctx.signal;
+    const onAbort = () => controller.abort(callerSignal.reason);
+    callerSignal.addEventListener('abort', onAbort, { once: true });
+    const timer = this.#clock.setTimeout(() => controller.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
+    ctx.signal = controller.signal;
     try {
-      if (timeoutMs === undefined) {
-        const value = await attempt(ctx.key.view, ctx);
-        this.#recordSuccess(ctx);
-        return { ok: true, value };
-      }
-      // Only under attemptTimeoutMs does an attempt get a signal of its own (an AbortController costs µs).
-      const controller = new AbortController();
-      const callerSignal = ctx.signal;
-      const onAbort = () => controller.abort(callerSignal.reason);
-      callerSignal.addEventListener('abort', onAbort, { once: true });
-      unlink = () => callerSignal.removeEventListener('abort', onAbort);
-      timer = this.#clock.setTimeout(() => controller.abort(new AttemptTimeoutError(timeoutMs)), timeoutMs);
-      ctx.signal = controller.signal;
-      const value = await raceAbort(Promise.resolve(attempt(ctx.key.view, ctx)), controller.signal);
-      this.#recordSuccess(ctx);
-      return { ok: true, value };
-    } catch (error) {
-      return { ok: false, error, outcome: this.#recordFailure(ctx, error) };
+      return await raceAbort(Promise.resolve(attempt(ctx.key.view, ctx)), controller.signal);
     } finally {
-      if (timer !== undefined) this.#clock.clearTimeout(timer);
-      unlink?.();
+      this.#clock.clearTimeout(timer);
+      callerSignal.removeEventListener('abort', onAbort);
     }
   }
 
   #recordSuccess(ctx: Attempt): void {
     const key = ctx.key;
     this.#tokens?.refund();
+    // A healthy key has no breaker state to settle; the rare case lives in its own method so this
+    // one stays small enough for V8 to inline into `execute`, callees included.
+    if (ctx.trial || key.breaker.consecutiveFailures !== 0) this.#recovered(ctx);
+    if (this.#keys.release(key)) this.#waiters.notify();
+  }
+
+  /** A success on a key with recent failures or on its half-open trial: close or reset its breaker. */
+  #recovered(ctx: Attempt): void {
+    const key = ctx.key;
     if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     const fresh = ctx.generation === key.generation;
     if (fresh && ctx.trial && key.breaker.status === 'half_open') {
@@ -205,16 +246,14 @@ export class KeyPool {
       key.generation++;
       const now = this.#clock.now();
       this.#share(key, now);
-      this.#emit('circuit.closed', () => ({ pool: this.name, keyId: key.id, at: now }));
+      if (this.#events.has('circuit.closed')) this.#events.emit('circuit.closed', { pool: this.name, keyId: key.id, at: now });
     } else if (fresh && key.breaker.consecutiveFailures !== 0) {
       key.breaker = onSuccess(key.breaker);
     }
-    if (this.#keys.release(key, this.#clock.now())) this.#waiters.notify();
   }
 
-  #recordFailure(ctx: Attempt, error: unknown): Outcome {
+  #recordFailure(ctx: Attempt, error: unknown, now: number): Outcome {
     const key = ctx.key;
-    const now = this.#clock.now();
     const outcome = ctx.signal.aborted && !(ctx.signal.reason instanceof AttemptTimeoutError) ? callerAbort : this.#classify(error, now);
     if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     const fresh = ctx.generation === key.generation && !key.removed;
@@ -235,7 +274,8 @@ export class KeyPool {
     const custom = this.#options.classify?.(error, context);
     if (custom === undefined) return defaultClassifier(error, context);
     const retryAfterMs = clampHint(custom.retryAfterMs, this.#options.maxCooldownMs);
-    return { ...custom, retryAfterMs };
+    // The adapters' classifiers run on every failure: copy their verdict only when the hint changes.
+    return retryAfterMs === custom.retryAfterMs ? custom : { ...custom, retryAfterMs };
   }
 
   /** A 429: sideline the key until its hint (or a short cooldown growing with consecutive 429s) and count it against the breaker. */
@@ -249,7 +289,7 @@ export class KeyPool {
     key.cooldownSource = 'rate_limited';
     if (fresh) this.#countKeyFailure(key, now, outcome.retryAfterMs ?? 0);
     this.#share(key, now);
-    this.#emit('key.rate_limited', () => ({ pool: this.name, keyId: key.id, retryAfterMs: cooldownMs, until: key.cooldownUntil, source: hinted ? 'hint' : 'default', at: now }));
+    if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs: cooldownMs, until: key.cooldownUntil, source: hinted ? 'hint' : 'default', at: now });
   }
 
   #disable(key: KeyEntry, reason: DisabledReason, now: number, hintMs: number | undefined, fresh: boolean): void {
@@ -260,7 +300,7 @@ export class KeyPool {
     key.disabled = { reason, until };
     key.generation++;
     this.#share(key, now);
-    this.#emit('key.disabled', () => ({ pool: this.name, keyId: key.id, reason, until: Number.isFinite(until) ? until : null, at: now }));
+    if (this.#events.has('key.disabled')) this.#events.emit('key.disabled', { pool: this.name, keyId: key.id, reason, until: Number.isFinite(until) ? until : null, at: now });
   }
 
   #countKeyFailure(key: KeyEntry, now: number, hintMs: number): void {
@@ -269,17 +309,22 @@ export class KeyPool {
     if (key.breaker.status === 'open' && before !== 'open') {
       key.generation++;
       const { until, consecutiveFailures } = key.breaker;
-      this.#emit('circuit.opened', () => ({ pool: this.name, keyId: key.id, until, consecutiveFailures, at: now }));
+      if (this.#events.has('circuit.opened')) this.#events.emit('circuit.opened', { pool: this.name, keyId: key.id, until, consecutiveFailures, at: now });
     }
   }
 
-  #observe(key: KeyEntry, headers: HeaderSource): void {
+  #observe(attempt: Attempt, headers: HeaderSource): void {
+    const key = attempt.key;
+    // Answers arrive out of order. A reading from a request sent before the one behind the current
+    // reading is older news (about this window, or one that has since reset): it changes nothing.
+    if (attempt.sequence < key.headroomSequence) return;
     const now = this.#clock.now();
     const reading = readRateLimitHeaders(headers, now, this.#options.maxCooldownMs);
     if (reading.headroom !== undefined) {
       key.headroom = reading.headroom;
       key.headroomUnit = reading.headroomUnit;
-      this.#keys.touch(key);
+      key.headroomSequence = attempt.sequence;
+      if (this.#keys.touch(key, now)) this.#waiters.notify();
     }
     if (reading.exhaustedForMs !== undefined && reading.exhaustedForMs > 0 && now + reading.exhaustedForMs > key.cooldownUntil) {
       key.cooldownUntil = now + reading.exhaustedForMs;
@@ -287,7 +332,7 @@ export class KeyPool {
       this.#keys.refresh(key, now);
       this.#share(key, now);
       const retryAfterMs = reading.exhaustedForMs;
-      this.#emit('key.rate_limited', () => ({ pool: this.name, keyId: key.id, retryAfterMs, until: key.cooldownUntil, source: 'headers', at: now }));
+      if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs, until: key.cooldownUntil, source: 'headers', at: now });
     }
   }
 
@@ -304,7 +349,7 @@ export class KeyPool {
     key.cooldownUntil = Math.max(key.cooldownUntil, now + waitMs);
     key.cooldownSource = 'fleet_limit';
     this.#keys.refresh(key, now);
-    this.#emit('key.rate_limited', () => ({ pool: this.name, keyId: key.id, retryAfterMs: waitMs, until: key.cooldownUntil, source: 'fleet_limit', at: now }));
+    if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs: waitMs, until: key.cooldownUntil, source: 'fleet_limit', at: now });
     return false;
   }
 
@@ -329,38 +374,55 @@ export class KeyPool {
     signal: AbortSignal | undefined,
     attempts: number,
     startedAt: number,
-    last: AttemptResult<unknown> | undefined,
-    previous: KeyEntry | undefined,
+    last: Failure | undefined,
   ): Promise<void> {
     const earliest = this.#keys.earliestWake();
     const busy = this.#keys.busyCount > 0;
     if ((busy && now < deadline) || earliest <= deadline) {
       await this.#waiters.wait(Math.min(earliest, deadline) - now, signal).catch((reason: unknown) => {
-        this.#failed(startedAt, attempts, previous, this.#closed ? 'closed' : 'aborted');
+        this.#failed(startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
         throw reason;
       });
       return;
     }
     const retryAfterMs = busy ? 0 : Number.isFinite(earliest) ? Math.ceil(earliest - now) : null;
-    this.#emit('pool.exhausted', () => ({ pool: this.name, retryAfterMs, attempts, at: now }));
-    this.#failed(startedAt, attempts, previous, 'pool_exhausted');
-    throw exhaustedError(this.name, this.#keys.entries(), now, retryAfterMs, attempts, last?.ok === false ? last.error : undefined);
+    if (this.#events.has('pool.exhausted')) this.#events.emit('pool.exhausted', { pool: this.name, retryAfterMs, attempts, at: now });
+    this.#failed(startedAt, attempts, last?.key, 'pool_exhausted');
+    throw exhaustedError(this.name, this.#keys.entries(), now, retryAfterMs, attempts, last?.error);
+  }
+
+  /** The request moves to another key after a key-scoped failure. */
+  #rotated(last: Failure, key: KeyEntry, now: number): void {
+    const reason = last.outcome.kind;
+    if (last.key === key || !isKeyScoped(reason)) return;
+    if (this.#events.has('key.rotated')) this.#events.emit('key.rotated', { pool: this.name, keyId: key.id, fromKeyId: last.key.id, reason, at: now });
+  }
+
+  /** Only called when someone listens: `execute` checks, so the success path makes no call here otherwise. */
+  #succeeded(key: KeyEntry, attempts: number, startedAt: number): void {
+    const at = this.#clock.now();
+    this.#events.emit('request.succeeded', { pool: this.name, keyId: key.id, attempts, durationMs: at - startedAt, at });
+  }
+
+  /** Sleeps before a provider-trouble retry; an abort ends the sleep, and the request, at once. */
+  async #backoff(delayMs: number, signal: AbortSignal | undefined, startedAt: number, attempts: number, key: KeyEntry): Promise<void> {
+    try {
+      await sleep(this.#clock, delayMs, signal);
+    } catch (reason) {
+      this.#failed(startedAt, attempts, key, 'aborted');
+      throw reason;
+    }
   }
 
   #failed(startedAt: number, attempts: number, key: KeyEntry | undefined, kind: KeymeshEvents['request.failed']['kind'], status?: number): void {
-    this.#emit('request.failed', () => {
-      const at = this.#clock.now();
-      return { pool: this.name, keyId: key?.id, attempts, durationMs: at - startedAt, kind, status, at };
-    });
+    if (!this.#events.has('request.failed')) return;
+    const at = this.#clock.now();
+    this.#events.emit('request.failed', { pool: this.name, keyId: key?.id, attempts, durationMs: at - startedAt, kind, status, at });
   }
 
   #share(key: KeyEntry, now: number): void {
     key.stateUpdatedAt = now;
-    this.#store.save(this.name, key.id, toShared(key, now, this.#source));
-  }
-
-  #emit<E extends KeymeshEventName>(name: E, build: () => KeymeshEvents[E]): void {
-    if (this.#events.has(name)) this.#events.emit(name, build());
+    if (!this.#ownsStore) this.#store.save(this.name, key.id, toShared(key, now, this.#source));
   }
 
   async #load(): Promise<void> {
@@ -375,7 +437,7 @@ export class KeyPool {
       const now = this.#clock.now();
       if (states === undefined) {
         const message = `no answer within storeLoadTimeoutMs (${this.#options.storeLoadTimeoutMs} ms); serving from local state`;
-        this.#emit('store.error', () => ({ pool: this.name, operation: 'load', message, at: now }));
+        if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, operation: 'load', message, at: now });
       }
       for (const [id, state] of states ?? []) {
         const entry = this.#keys.get(id);
@@ -386,7 +448,7 @@ export class KeyPool {
     } catch (error) {
       // Fail open: an unreachable store must not stop the pool from serving on local state.
       const message = error instanceof Error ? error.message : String(error);
-      this.#emit('store.error', () => ({ pool: this.name, operation: 'load', message, at: this.#clock.now() }));
+      if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, operation: 'load', message, at: this.#clock.now() });
     } finally {
       this.#clock.clearTimeout(timer);
       this.#loading = undefined;
@@ -443,7 +505,7 @@ export class KeyPool {
     entry.generation++;
     this.#share(entry, now);
     if (this.#keys.refresh(entry, now)) this.#waiters.notify();
-    this.#emit('key.enabled', () => ({ pool: this.name, keyId: id, reason: 'manual', at: now }));
+    if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: id, reason: 'manual', at: now });
   }
 
   /** Tokens left in the retry budget bucket (undefined when the bucket is off). */

@@ -1,5 +1,6 @@
 import { advance } from '../breaker/breaker.js';
 import { closedBreaker } from '../breaker/breaker-state.js';
+import type { Clock } from '../clock.js';
 import type { SelectionStrategy } from '../strategies/strategy.js';
 import { IndexedHeap } from '../util/indexed-heap.js';
 import { KeyEntry } from './key-entry.js';
@@ -10,6 +11,13 @@ export interface TimeTransitions {
   reEnabled(entry: KeyEntry): void;
 }
 
+// Module-level functions rather than closures per pool: every wake-up heap calls the same ones.
+const wakesSooner = (a: KeyEntry, b: KeyEntry): boolean => a.wakeAt < b.wakeAt;
+const wakeSlotOf = (key: KeyEntry): number => key.wakeSlot;
+const setWakeSlot = (key: KeyEntry, slot: number): void => {
+  key.wakeSlot = slot;
+};
+
 /**
  * The pool's keys and which of them can serve. A key is in exactly one place: the strategy's
  * ready set, the wake-up heap (sidelined until a known time), or neither (disabled until
@@ -19,12 +27,13 @@ export interface TimeTransitions {
 export class KeySet {
   readonly #byId = new Map<string, KeyEntry>();
   readonly #bySecret = new Map<string, string>();
-  readonly #wake = new IndexedHeap<KeyEntry>((a, b) => a.wakeAt < b.wakeAt, (k) => k.wakeSlot, (k, slot) => (k.wakeSlot = slot));
+  readonly #wake = new IndexedHeap<KeyEntry>(wakesSooner, wakeSlotOf, setWakeSlot);
   #busy = 0;
   #nextIndex = 0;
 
   constructor(
     private readonly strategy: SelectionStrategy<KeyEntry>,
+    private readonly clock: Clock,
     private readonly transitions: TimeTransitions,
   ) {}
 
@@ -79,23 +88,30 @@ export class KeySet {
   acquire(entry: KeyEntry, now: number): void {
     entry.inFlight++;
     entry.requests++;
-    if (entry.inFlight >= entry.maxConcurrent) this.refresh(entry, now);
+    if (entry.inFlight >= entry.maxConcurrent || entry.quotaClaimed()) this.refresh(entry, now);
     else this.strategy.update(entry);
   }
 
-  /** A ready key's ordering inputs (headroom) changed. */
-  touch(entry: KeyEntry): void {
-    if (entry.ready) this.strategy.update(entry);
+  /** A key's quota reading changed: re-order it, or let it take requests again if the reading frees it. */
+  touch(entry: KeyEntry, now: number): boolean {
+    if (entry.ready) {
+      this.strategy.update(entry);
+      return false;
+    }
+    return entry.busy && this.refresh(entry, now);
   }
 
-  /** Returns true when the key became ready, so waiting requests can be woken. */
-  release(entry: KeyEntry, now: number): boolean {
+  /**
+   * Returns true when the key became ready, so waiting requests can be woken. Reads the clock only
+   * when the key was not ready: a read costs as much as the rest of a successful request's accounting.
+   */
+  release(entry: KeyEntry): boolean {
     entry.inFlight--;
     if (entry.ready) {
       this.strategy.update(entry);
       return false;
     }
-    return this.refresh(entry, now);
+    return this.refresh(entry, this.clock.now());
   }
 
   /**
@@ -106,7 +122,7 @@ export class KeySet {
     const at = entry.removed ? Infinity : entry.availableAt();
     const byTime = at <= now;
     const breaker = entry.breaker;
-    const busy = byTime && (entry.inFlight >= entry.maxConcurrent || (breaker.status === 'half_open' && breaker.trialInFlight));
+    const busy = byTime && (entry.inFlight >= entry.maxConcurrent || entry.quotaClaimed() || (breaker.status === 'half_open' && breaker.trialInFlight));
     const ready = byTime && !busy && !entry.removed;
     const becameReady = ready && !entry.ready;
     if (ready !== entry.ready) {
