@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { fullJitterDelay } from '../backoff/full-jitter.js';
-import { onKeyFailure, onSuccess, releaseTrial, takeTrial } from '../breaker/breaker.js';
-import { closedBreaker } from '../breaker/breaker-state.js';
+import { onSuccess, releaseTrial, takeTrial } from '../breaker/breaker.js';
 import { defaultClassifier } from '../classify/default-classifier.js';
 import type { HeaderSource } from '../classify/headers.js';
 import { clampHint } from '../classify/hints.js';
 import { isKeyScoped, type Outcome } from '../classify/outcome.js';
-import { readRateLimitHeaders } from '../classify/rate-limit-headers.js';
 import { sleep, type Clock } from '../clock.js';
 import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
 import { PoolClosedError } from '../errors/pool-closed-error.js';
@@ -18,15 +16,16 @@ import type { StateStore } from '../store/state-store.js';
 import { createStrategy } from '../strategies/index.js';
 import type { SelectionStrategy } from '../strategies/strategy.js';
 import { Attempt, neverAborted, raceAbort, type AttemptContext } from './attempt-context.js';
-import type { DisabledReason, KeyEntry } from './key-entry.js';
+import type { KeyEntry } from './key-entry.js';
 import { KeyPoolKeys } from './key-pool-keys.js';
 import type { KeySpec } from './key-spec.js';
 import { resolveOptions, type KeyPoolOptions, type ResolvedOptions } from './options.js';
 import type { PoolKey } from './pool-key.js';
-import { applyShared, toShared } from './shared-state.js';
 import { snapshotKey, type PoolSnapshot } from './snapshot.js';
 import { exhaustedError } from './exhaustion.js';
 import { KeySet } from './key-set.js';
+import { KeyTransitions } from './key-transitions.js';
+import { StoreLink } from './store-link.js';
 import { Waiters } from './waiters.js';
 
 export type AttemptFn<T> = (key: PoolKey, ctx: AttemptContext) => T | PromiseLike<T>;
@@ -62,12 +61,13 @@ export class KeyPool {
   readonly #tokens: RetryTokenBucket | undefined;
   readonly #store: StateStore;
   readonly #ownsStore: boolean;
-  readonly #source = randomUUID();
   readonly #admin: KeyPoolKeys;
-  readonly #observer = (attempt: Attempt, headers: HeaderSource) => this.#observe(attempt, headers);
+  readonly #transitions: KeyTransitions;
+  readonly #observer = (attempt: Attempt, headers: HeaderSource) => {
+    if (this.#transitions.observe(attempt.key, attempt.sequence, headers)) this.#waiters.notify();
+  };
   #loading: Promise<void> | undefined;
-  #unsubscribe: (() => void) | undefined;
-  #unsubscribeErrors: (() => void) | undefined;
+  #link: StoreLink | undefined;
   #closed = false;
 
   constructor(options: KeyPoolOptions, internal?: { extraOptionNames?: readonly string[] }) {
@@ -87,6 +87,14 @@ export class KeyPool {
         if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: entry.id, at: this.#clock.now(), reason: 'cooldown_elapsed' });
       },
     });
+    this.#transitions = new KeyTransitions({
+      name: this.name,
+      options: resolved,
+      clock: resolved.clock,
+      keys: this.#keys,
+      events: this.#events,
+      share: (key, now) => this.#share(key, now),
+    });
     this.#admin = new KeyPoolKeys(this.#keys, resolved.clock);
     this.#admin.addAll(options.keys);
     this.#waiters = new Waiters(resolved.clock);
@@ -95,22 +103,13 @@ export class KeyPool {
     this.#store = resolved.store ?? new MemoryStore({ clock: resolved.clock });
     // A store of the pool's own (the default) starts empty and has no other reader or writer:
     // nothing to load, subscribe to or save. Only a shared store makes a state change cost a write.
-    if (!this.#ownsStore) this.#connectStore();
-  }
-
-  /** Follows a shared store: loads its state before the first request, and applies other pools' changes. */
-  #connectStore(): void {
-    this.#unsubscribe = this.#store.subscribe(this.name, (keyId, state) => {
-      if (state.source === this.#source) return;
-      const entry = this.#keys.get(keyId);
-      if (entry === undefined || state.updatedAt < entry.stateUpdatedAt) return;
-      applyShared(entry, state);
-      if (this.#keys.refresh(entry, this.#clock.now())) this.#waiters.notify();
-    });
-    this.#unsubscribeErrors = this.#store.onError?.((info) => {
-      if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, at: this.#clock.now(), ...info });
-    });
-    this.#loading = this.#load();
+    if (!this.#ownsStore) {
+      const loading = (this.#link = new StoreLink(
+        { name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, events: this.#events, loadTimeoutMs: resolved.storeLoadTimeoutMs, notify: () => this.#waiters.notify() },
+        randomUUID(),
+      )).connect();
+      this.#loading = loading.finally(() => (this.#loading = undefined));
+    }
   }
 
   /** Runs `attempt` with a key that can serve, rotating and retrying as the outcome demands. */
@@ -242,11 +241,7 @@ export class KeyPool {
     if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     const fresh = ctx.generation === key.generation;
     if (fresh && ctx.trial && key.breaker.status === 'half_open') {
-      key.breaker = closedBreaker;
-      key.generation++;
-      const now = this.#clock.now();
-      this.#share(key, now);
-      if (this.#events.has('circuit.closed')) this.#events.emit('circuit.closed', { pool: this.name, keyId: key.id, at: now });
+      this.#transitions.closeCircuit(key, this.#clock.now());
     } else if (fresh && key.breaker.consecutiveFailures !== 0) {
       key.breaker = onSuccess(key.breaker);
     }
@@ -261,8 +256,8 @@ export class KeyPool {
       key.failures++;
       key.lastErrorKind = outcome.kind;
     }
-    if (outcome.kind === 'rate_limited') this.#rateLimited(key, outcome, now, fresh);
-    else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
+    if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(key, outcome, now, fresh);
+    else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
     else if (ctx.trial && fresh) key.breaker = releaseTrial(key.breaker);
     key.inFlight--;
     if (this.#keys.refresh(key, now)) this.#waiters.notify();
@@ -276,64 +271,6 @@ export class KeyPool {
     const retryAfterMs = clampHint(custom.retryAfterMs, this.#options.maxCooldownMs);
     // The adapters' classifiers run on every failure: copy their verdict only when the hint changes.
     return retryAfterMs === custom.retryAfterMs ? custom : { ...custom, retryAfterMs };
-  }
-
-  /** A 429: sideline the key until its hint (or a short cooldown growing with consecutive 429s) and count it against the breaker. */
-  #rateLimited(key: KeyEntry, outcome: Outcome, now: number, fresh: boolean): void {
-    const options = this.#options;
-    const hinted = outcome.retryAfterMs !== undefined;
-    const cooldownMs = hinted
-      ? outcome.retryAfterMs!
-      : Math.min(options.breaker.cooldownMs, options.rateLimitCooldownMs * 2 ** Math.min(key.breaker.consecutiveFailures, 30));
-    key.cooldownUntil = Math.max(key.cooldownUntil, now + cooldownMs);
-    key.cooldownSource = 'rate_limited';
-    if (fresh) this.#countKeyFailure(key, now, outcome.retryAfterMs ?? 0);
-    this.#share(key, now);
-    if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs: cooldownMs, until: key.cooldownUntil, source: hinted ? 'hint' : 'default', at: now });
-  }
-
-  #disable(key: KeyEntry, reason: DisabledReason, now: number, hintMs: number | undefined, fresh: boolean): void {
-    const until = reason === 'quota_exhausted' ? now + Math.min(Math.max(this.#options.quotaCooldownMs, hintMs ?? 0), this.#options.maxCooldownMs) : Infinity;
-    // Concurrent requests already in flight on the key report the same verdict: one transition, one event.
-    if (key.disabled?.reason === reason && key.disabled.until >= until) return;
-    if (fresh) this.#countKeyFailure(key, now, 0);
-    key.disabled = { reason, until };
-    key.generation++;
-    this.#share(key, now);
-    if (this.#events.has('key.disabled')) this.#events.emit('key.disabled', { pool: this.name, keyId: key.id, reason, until: Number.isFinite(until) ? until : null, at: now });
-  }
-
-  #countKeyFailure(key: KeyEntry, now: number, hintMs: number): void {
-    const before = key.breaker.status;
-    key.breaker = onKeyFailure(key.breaker, now, this.#options.breaker, hintMs);
-    if (key.breaker.status === 'open' && before !== 'open') {
-      key.generation++;
-      const { until, consecutiveFailures } = key.breaker;
-      if (this.#events.has('circuit.opened')) this.#events.emit('circuit.opened', { pool: this.name, keyId: key.id, until, consecutiveFailures, at: now });
-    }
-  }
-
-  #observe(attempt: Attempt, headers: HeaderSource): void {
-    const key = attempt.key;
-    // Answers arrive out of order. A reading from a request sent before the one behind the current
-    // reading is older news (about this window, or one that has since reset): it changes nothing.
-    if (attempt.sequence < key.headroomSequence) return;
-    const now = this.#clock.now();
-    const reading = readRateLimitHeaders(headers, now, this.#options.maxCooldownMs);
-    if (reading.headroom !== undefined) {
-      key.headroom = reading.headroom;
-      key.headroomUnit = reading.headroomUnit;
-      key.headroomSequence = attempt.sequence;
-      if (this.#keys.touch(key, now)) this.#waiters.notify();
-    }
-    if (reading.exhaustedForMs !== undefined && reading.exhaustedForMs > 0 && now + reading.exhaustedForMs > key.cooldownUntil) {
-      key.cooldownUntil = now + reading.exhaustedForMs;
-      key.cooldownSource = 'quota_headers';
-      this.#keys.refresh(key, now);
-      this.#share(key, now);
-      const retryAfterMs = reading.exhaustedForMs;
-      if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs, until: key.cooldownUntil, source: 'headers', at: now });
-    }
   }
 
   /** Asks the store's fleet-wide limit; a key without room is sidelined locally until its window frees. */
@@ -422,37 +359,7 @@ export class KeyPool {
 
   #share(key: KeyEntry, now: number): void {
     key.stateUpdatedAt = now;
-    if (!this.#ownsStore) this.#store.save(this.name, key.id, toShared(key, now, this.#source));
-  }
-
-  async #load(): Promise<void> {
-    let timer: unknown;
-    try {
-      const ids = [...this.#keys.entries()].map((entry) => entry.id);
-      const timeout = new Promise<undefined>((resolve) => {
-        timer = this.#clock.setTimeout(() => resolve(undefined), this.#options.storeLoadTimeoutMs);
-        (timer as { unref?: () => void } | undefined)?.unref?.();
-      });
-      const states = await Promise.race([this.#store.load(this.name, ids), timeout]);
-      const now = this.#clock.now();
-      if (states === undefined) {
-        const message = `no answer within storeLoadTimeoutMs (${this.#options.storeLoadTimeoutMs} ms); serving from local state`;
-        if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, operation: 'load', message, at: now });
-      }
-      for (const [id, state] of states ?? []) {
-        const entry = this.#keys.get(id);
-        if (entry === undefined || state.updatedAt < entry.stateUpdatedAt) continue;
-        applyShared(entry, state);
-        this.#keys.refresh(entry, now);
-      }
-    } catch (error) {
-      // Fail open: an unreachable store must not stop the pool from serving on local state.
-      const message = error instanceof Error ? error.message : String(error);
-      if (this.#events.has('store.error')) this.#events.emit('store.error', { pool: this.name, operation: 'load', message, at: this.#clock.now() });
-    } finally {
-      this.#clock.clearTimeout(timer);
-      this.#loading = undefined;
-    }
+    this.#link?.save(key, now);
   }
 
   on<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): this {
@@ -491,7 +398,7 @@ export class KeyPool {
   /** Takes a key out of rotation until `enableKey`. */
   disableKey(id: string): void {
     const entry = this.#admin.require(id);
-    this.#disable(entry, 'manual', this.#clock.now(), undefined, false);
+    this.#transitions.disable(entry, 'manual', this.#clock.now(), undefined, false);
     this.#keys.refresh(entry, this.#clock.now());
   }
 
@@ -499,13 +406,8 @@ export class KeyPool {
   enableKey(id: string): void {
     const entry = this.#admin.require(id);
     const now = this.#clock.now();
-    entry.disabled = undefined;
-    entry.breaker = closedBreaker;
-    entry.cooldownUntil = 0;
-    entry.generation++;
-    this.#share(entry, now);
+    this.#transitions.enable(entry, now);
     if (this.#keys.refresh(entry, now)) this.#waiters.notify();
-    if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: id, reason: 'manual', at: now });
   }
 
   /** Tokens left in the retry budget bucket (undefined when the bucket is off). */
@@ -518,10 +420,7 @@ export class KeyPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.failAll(new PoolClosedError(this.name));
-    this.#unsubscribe?.();
-    this.#unsubscribe = undefined;
-    this.#unsubscribeErrors?.();
-    this.#unsubscribeErrors = undefined;
+    this.#link?.close();
     this.#events.clear();
     if (this.#ownsStore) await this.#store.close?.();
   }
