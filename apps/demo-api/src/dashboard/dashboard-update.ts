@@ -1,4 +1,4 @@
-import type { KeymeshEventName, KeymeshEvents, PoolSnapshot } from '@keymesh/core';
+import { keymeshEventNames, type KeymeshEventName, type KeymeshEvents, type PoolSnapshot } from '@keymesh/core';
 import type { Upstream } from '../upstream/upstream.js';
 
 /** A pool event as the dashboard receives it: the payload (never a secret) and its name. */
@@ -20,14 +20,5 @@ export interface DashboardUpdate {
   };
 }
 
-/** Events worth a line in the dashboard's log (request.* only move counters). */
-export const NOTABLE_EVENTS: ReadonlySet<KeymeshEventName> = new Set<KeymeshEventName>([
-  'key.rotated',
-  'key.rate_limited',
-  'key.disabled',
-  'key.enabled',
-  'circuit.opened',
-  'circuit.half_opened',
-  'circuit.closed',
-  'pool.exhausted',
-]);
+/** Events worth a line in the dashboard's log: every pool event but request.*, which only move counters. */
+export const NOTABLE_EVENTS: ReadonlySet<KeymeshEventName> = new Set(keymeshEventNames.filter((name) => !name.startsWith('request.')));
