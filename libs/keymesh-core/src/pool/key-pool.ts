@@ -238,19 +238,19 @@ export class KeyPool {
   /** A success on a key with recent failures or on its half-open trial: close or reset its breaker. */
   #recovered(ctx: Attempt): void {
     const key = ctx.key;
-    if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     const fresh = ctx.generation === key.generation;
     if (fresh && ctx.trial && key.breaker.status === 'half_open') {
       this.#transitions.closeCircuit(key, this.#clock.now());
     } else if (fresh && key.breaker.consecutiveFailures !== 0) {
       key.breaker = onSuccess(key.breaker);
     }
+    // Released after the verdict is saved, so no other process starts a trial whose answer is known.
+    if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
   }
 
   #recordFailure(ctx: Attempt, error: unknown, now: number): Outcome {
     const key = ctx.key;
     const outcome = ctx.signal.aborted && !(ctx.signal.reason instanceof AttemptTimeoutError) ? callerAbort : this.#classify(error, now);
-    if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     const fresh = ctx.generation === key.generation && !key.removed;
     if (outcome.kind !== 'caller_fault') {
       key.failures++;
@@ -259,6 +259,8 @@ export class KeyPool {
     if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(key, outcome, now, fresh);
     else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
     else if (ctx.trial && fresh) key.breaker = releaseTrial(key.breaker);
+    // Released after the verdict is saved, so no other process starts a trial whose answer is known.
+    if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     key.inFlight--;
     if (this.#keys.refresh(key, now)) this.#waiters.notify();
     return outcome;

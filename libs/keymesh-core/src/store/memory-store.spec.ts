@@ -151,3 +151,31 @@ describe('store hooks', () => {
     ]);
   });
 });
+
+describe('half-open trial and the store', () => {
+  it('saves the trial verdict before releasing the lease, on success and on a key-scoped failure', async () => {
+    const clock = new ManualClock();
+    const calls: string[] = [];
+    class Recording extends MemoryStore {
+      override save(...args: Parameters<MemoryStore['save']>) {
+        calls.push(`save:${args[2].breaker}`);
+        super.save(...args);
+      }
+      override releaseTrial(pool: string, keyId: string) {
+        calls.push('release');
+        super.releaseTrial(pool, keyId);
+      }
+    }
+    const pool = new KeyPool({ keys, clock, store: new Recording({ clock }), strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
+    const failA = () => pool.execute(async (key) => (key.id === 'a' ? Promise.reject(httpError(429)) : key.id));
+    await failA();
+    await clock.advance(1_000);
+    calls.length = 0;
+    await failA(); // the trial fails: reopened, saved, then released
+    expect(calls).toEqual(['save:open', 'release']);
+    await clock.advance(1_000);
+    calls.length = 0;
+    await pool.execute((key) => key.id); // the trial succeeds: closed, saved, then released
+    expect(calls).toEqual(['save:closed', 'release']);
+  });
+});
