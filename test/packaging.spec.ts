@@ -6,7 +6,7 @@ import { blockPackagesHook, ensureBuilt, removeScratch, root, scratchFile } from
 
 /**
  * The published shape of every package: built output only, importable as ESM and
- * `require()`-able from CommonJS on Node ≥ 20.19, with types, README and LICENSE.
+ * `require()`-able from CommonJS on Node 22 and 24, with types, README and LICENSE.
  */
 const packages = [
   { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
@@ -82,6 +82,17 @@ describe.each(packages)('$name', (pkg) => {
     const manifest = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(manifest.dependencies ?? {}).toEqual({});
     expect(manifest.license).toBe('Apache-2.0');
-    expect(manifest.engines).toEqual({ node: '>=20.19' });
+    expect(manifest.engines).toEqual({ node: '>=22' });
+  });
+});
+
+describe('every workspace', () => {
+  it('promises the Node lines CI runs (22 and 24): engines >=22 in the root and every workspace', () => {
+    const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { engines: unknown; workspaces: string[] };
+    expect(rootManifest.engines).toEqual({ node: '>=22' });
+    for (const dir of rootManifest.workspaces) {
+      const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as { engines?: unknown };
+      expect({ dir, engines: manifest.engines }).toEqual({ dir, engines: { node: '>=22' } });
+    }
   });
 });

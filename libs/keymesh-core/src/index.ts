@@ -3,6 +3,7 @@ export type { KeyPoolOptions, RetryOptions } from './pool/options.js';
 export type { KeySpec } from './pool/key-spec.js';
 export { PoolKey } from './pool/pool-key.js';
 export type { AttemptContext } from './pool/attempt-context.js';
+export { defaultScope, type LimitDimension, type RequestCost, type RequestInfo, type TokenUsage } from './request/request-info.js';
 export type { KeySnapshot, PoolSnapshot } from './pool/snapshot.js';
 
 export * from './errors/index.js';

@@ -1,4 +1,5 @@
 import type { OutcomeKind } from '../classify/outcome.js';
+import type { TokenUsage } from '../request/request-info.js';
 
 interface PoolEvent {
   /** Pool name. */
@@ -12,7 +13,14 @@ interface KeyEvent extends PoolEvent {
 
 /** Payloads of every pool event. None ever holds a secret. */
 export interface KeymeshEvents {
-  'request.succeeded': KeyEvent & { attempts: number; durationMs: number };
+  'request.succeeded': KeyEvent & {
+    attempts: number;
+    durationMs: number;
+    /** The request's scope (its model, or `'default'`). */
+    scope: string;
+    /** Token usage the answer reported, when the adapter read it. */
+    usage?: TokenUsage;
+  };
   'request.failed': PoolEvent & {
     /** The last key tried, when one was. */
     keyId?: string;

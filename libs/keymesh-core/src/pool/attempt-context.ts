@@ -1,5 +1,6 @@
 import type { HeaderSource } from '../classify/headers.js';
 import type { KeyEntry } from './key-entry.js';
+import type { TokenUsage } from '../request/request-info.js';
 
 /** What an attempt receives besides the key. */
 export interface AttemptContext {
@@ -12,6 +13,10 @@ export interface AttemptContext {
    * feed the `headroom` strategy and sideline the key at remaining 0 until its reset.
    */
   observe(headers: HeaderSource): void;
+  /** The request's scope (the model, or `'default'`). */
+  readonly scope: string;
+  /** Hands over the token usage the answer reports; it appears in `request.succeeded`. */
+  usage(usage: TokenUsage): void;
 }
 
 /** A signal that never aborts, for attempts whose caller passed none. */
@@ -24,6 +29,8 @@ export class Attempt implements AttemptContext {
   readonly sequence: number;
   /** The caller stopped waiting (it aborted) while the call was running; the pool records the call when it settles. */
   abandoned = false;
+  /** What `usage()` handed over, if anything. */
+  tokenUsage: TokenUsage | undefined;
 
   constructor(
     /** Replaced by the attempt's own signal under `attemptTimeoutMs`, before the attempt starts. */
@@ -33,6 +40,7 @@ export class Attempt implements AttemptContext {
     /** This attempt holds the key's half-open trial. */
     readonly trial: boolean,
     private readonly observer: (attempt: Attempt, headers: HeaderSource) => void,
+    readonly scope: string,
   ) {
     this.generation = key.generation;
     this.sequence = key.requests;
@@ -40,6 +48,10 @@ export class Attempt implements AttemptContext {
 
   observe(headers: HeaderSource): void {
     this.observer(this, headers);
+  }
+
+  usage(usage: TokenUsage): void {
+    this.tokenUsage = usage;
   }
 }
 

@@ -21,6 +21,7 @@ import { KeyPoolKeys } from './key-pool-keys.js';
 import type { KeySpec } from './key-spec.js';
 import { resolveOptions, type KeyPoolOptions, type ResolvedOptions } from './options.js';
 import type { PoolKey } from './pool-key.js';
+import { defaultScope, type RequestCost } from '../request/request-info.js';
 import { snapshotKey, type PoolSnapshot } from './snapshot.js';
 import { exhaustedError } from './exhaustion.js';
 import { KeySet } from './key-set.js';
@@ -33,6 +34,10 @@ export type AttemptFn<T> = (key: PoolKey, ctx: AttemptContext) => T | PromiseLik
 export interface ExecuteOptions {
   /** Aborting it rejects `execute` at once with the signal's reason, sleeps included; nothing is retried after. */
   signal?: AbortSignal;
+  /** The limit the request draws on: the model it calls (adapters set it). Default: `'default'`. */
+  scope?: string;
+  /** What the request is expected to cost, in tokens, for token-aware admission. */
+  cost?: RequestCost;
 }
 
 /** A failed attempt, kept until the next one: it names the key rotated away from and the error to rethrow. */
@@ -118,6 +123,7 @@ export class KeyPool {
     if (this.#loading !== undefined) await this.#loading;
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
+    const scope = options?.scope ?? defaultScope;
     // Allocation-aware on purpose, as this runs for every request. No closures in this method (one
     // would move its variables to the heap), few locals (each is a slot saved at every `await`), and
     // only `startedAt` is kept across an `await` as a number (epoch ms is a double: a heap number).
@@ -141,12 +147,12 @@ export class KeyPool {
       // 2. Attempt, awaited right here: no wrapper layer, so no extra promise tick per call.
       attempts++;
       this.#keys.acquire(key, now);
-      const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer);
+      const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer, scope);
       try {
         const value = await this.#start(attempt, ctx, signal);
         // 3. Record the success.
         this.#recordSuccess(ctx);
-        if (this.#events.has('request.succeeded')) this.#succeeded(key, attempts, startedAt);
+        if (this.#events.has('request.succeeded')) this.#succeeded(ctx, startedAt);
         return value;
       } catch (error) {
         // The caller aborted mid-attempt: it gets the reason now; the call is accounted for when it settles.
@@ -338,9 +344,9 @@ export class KeyPool {
   }
 
   /** Only called when someone listens: `execute` checks, so the success path makes no call here otherwise. */
-  #succeeded(key: KeyEntry, attempts: number, startedAt: number): void {
+  #succeeded(ctx: Attempt, startedAt: number): void {
     const at = this.#clock.now();
-    this.#events.emit('request.succeeded', { pool: this.name, keyId: key.id, attempts, durationMs: at - startedAt, at });
+    this.#events.emit('request.succeeded', { pool: this.name, keyId: ctx.key.id, attempts: ctx.attempt, durationMs: at - startedAt, scope: ctx.scope, usage: ctx.tokenUsage, at });
   }
 
   /** Sleeps before a provider-trouble retry; an abort ends the sleep, and the request, at once. */
