@@ -8,7 +8,7 @@ export type { KeySnapshot, PoolSnapshot } from './pool/snapshot.js';
 
 export * from './errors/index.js';
 
-export type { Outcome, OutcomeKind, Classifier, ClassifyContext } from './classify/outcome.js';
+export type { Outcome, OutcomeKind, Classifier, ClassifyContext, LimitAttribution } from './classify/outcome.js';
 export { isKeyScoped } from './classify/outcome.js';
 export { defaultClassifier, classifyStatus, statusOf, headersOf } from './classify/default-classifier.js';
 export { isNetworkError } from './classify/network-errors.js';

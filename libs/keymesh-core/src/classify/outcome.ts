@@ -1,3 +1,5 @@
+import type { LimitDimension } from '../request/request-info.js';
+
 /**
  * The five things an upstream outcome can mean for a pool. See PRODUCT.md's semantics table:
  * the first three are key-scoped (rotate at once), provider trouble is retried after backoff,
@@ -11,6 +13,22 @@ export interface Outcome {
   retryAfterMs?: number;
   /** HTTP status when there was one, for events and diagnostics. */
   status?: number;
+  /**
+   * Which limit a rate-limit or quota answer names, when the provider says so: OpenAI's error
+   * `type` (requests / tokens) and the model in its message, Gemini's `QuotaFailure` violation
+   * (model, per-minute or per-day), Anthropic's exhausted `anthropic-ratelimit-*` dimension.
+   */
+  limit?: LimitAttribution;
+}
+
+/** What a provider's answer says about the limit it hit. Every field is optional: providers say more or less. */
+export interface LimitAttribution {
+  /** The dimension that ran out. */
+  dimension?: LimitDimension;
+  /** The model the provider named (before `scopeOf`), when it differs from or confirms the request's. */
+  model?: string;
+  /** The limit's window: a daily quota is billing-like (it outlasts any cooldown), a per-minute one is not. */
+  window?: 'minute' | 'day';
 }
 
 export interface ClassifyContext {
