@@ -16,6 +16,9 @@ import { KeyPool, createKeymesh, strategyNames } from '@keymesh/core';
 import OpenAI from 'openai';
 import { ConsecutiveBreaker, ExponentialBackoff, circuitBreaker, handleAll, retry, wrap } from 'cockatiel';
 import CircuitBreaker from 'opossum';
+import { createRequire } from 'node:module';
+
+const versionOf = (name) => createRequire(import.meta.url)(`${name}/package.json`).version;
 import { addedOver, finish, fmt, ratioOf, sideBySide, table, target } from './harness.mjs';
 
 const keyCounts = [3, 100, 10_000];
@@ -161,11 +164,11 @@ async function main() {
       [
         ['bare async call', fmt.ns(comparators.bare.ns), '0'],
         ['Keymesh pool.execute (defaults: least-used, breaker, retry)', fmt.ns(comparators.keymesh.ns), fmt.ns(comparators.keymesh.addedNs)],
-        ['cockatiel 3.2.1 wrap(retry, circuitBreaker).execute', fmt.ns(comparators.cockatiel.ns), fmt.ns(comparators.cockatiel.addedNs)],
-        ['opossum 9.0.0 fire (defaults: 10 s timeout)', fmt.ns(comparators.opossum.ns), fmt.ns(comparators.opossum.addedNs)],
-        ['opossum 9.0.0 fire ({ timeout: false })', fmt.ns(comparators.opossumNoTimeout.ns), fmt.ns(comparators.opossumNoTimeout.addedNs)],
+        [`cockatiel ${versionOf('cockatiel')} wrap(retry, circuitBreaker).execute`, fmt.ns(comparators.cockatiel.ns), fmt.ns(comparators.cockatiel.addedNs)],
+        [`opossum ${versionOf('opossum')} fire (defaults: 10 s timeout)`, fmt.ns(comparators.opossum.ns), fmt.ns(comparators.opossum.addedNs)],
+        [`opossum ${versionOf('opossum')} fire ({ timeout: false })`, fmt.ns(comparators.opossumNoTimeout.ns), fmt.ns(comparators.opossumNoTimeout.addedNs)],
       ],
-      'cockatiel 4 and opossum 10 require Node ≥ 22; these are the newest majors that run on Node 20.',
+      'cockatiel and opossum at their newest majors, versions read from node_modules.',
     ),
   ];
   const over = (values, limit, format) =>
