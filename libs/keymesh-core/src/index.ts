@@ -4,6 +4,11 @@ export type { KeySpec } from './pool/key-spec.js';
 export { PoolKey } from './pool/pool-key.js';
 export type { AttemptContext } from './pool/attempt-context.js';
 export { defaultScope, type LimitDimension, type RequestCost, type RequestInfo, type TokenUsage } from './request/request-info.js';
+export {
+  readRequestInfo, requestReaders, checkRequestCostOptions, readOpenAIRequest, readOpenAIUsage, readAnthropicRequest, readAnthropicUsage, readGeminiRequest, readGeminiUsage,
+  charactersPerToken, defaultMaxOutputTokens, textLength, tokensOfCharacters,
+  type ProviderName, type ProviderReader, type ReadRequestOptions, type EstimateTokens, type RequestCostOptions, type TokenEstimateRequest,
+} from './request/index.js';
 export type { KeySnapshot, PoolSnapshot } from './pool/snapshot.js';
 
 export * from './errors/index.js';
@@ -25,13 +30,14 @@ export { createStrategy, strategyNames, isSelectionStrategy, type SelectableKey,
 export type { KeymeshEvents, KeymeshEventName, KeymeshListener } from './events/pool-events.js';
 export { keymeshEventNames } from './events/pool-events.js';
 
-export type { StateStore, SharedKeyState, StoreErrorInfo } from './store/state-store.js';
+export type { StateStore, SharedKeyState, StoreErrorInfo, SharedLimitState, SharedGroupState, SharedPoolState, SharedChange, CircuitOpenReason } from './store/state-store.js';
 export { MemoryStore } from './store/memory-store.js';
 
 export { systemClock, type Clock, type RandomSource } from './clock.js';
 export { keyIdOf, maskSecret } from './pool/key-spec.js';
 
 export { createKeymesh, poolOf, type CreateKeymeshOptions, type WrapOptions } from './adapters/create-keymesh.js';
+export { adapterNameOf } from './adapters/pool-registry.js';
 export { registerAdapter } from './adapters/registry.js';
 export type { KeymeshAdapter, AdapterOptions } from './adapters/adapter.js';
 export { openaiAdapter, classifyOpenAI } from './openai/index.js';
