@@ -179,3 +179,27 @@ describe('half-open trial and the store', () => {
     expect(calls).toEqual(['save:closed', 'release']);
   });
 });
+
+describe('MemoryStore: limits per (group, scope) and detected groups', () => {
+  const limit = (updatedAt: number, cooldownUntil: number) => ({ group: 'org-a', scope: 'gpt-4o', cooldownUntil, cooldownSource: 'rate_limited' as const, updatedAt, source: 's1' });
+
+  it('keeps the newest write per (group, scope), delivers it to subscribers and loads it', async () => {
+    const store = new MemoryStore();
+    const seen: unknown[] = [];
+    const unsubscribe = store.subscribeShared('p', (change) => seen.push(change));
+    store.saveLimit('p', limit(2, 500));
+    store.saveLimit('p', limit(1, 900)); // older: ignored
+    store.saveLimit('p', { ...limit(3, 0), scope: 'gpt-4o-mini' });
+    store.saveGroup('p', { group: 'a', keyIds: ['a', 'b'], scope: 'gpt-4o', updatedAt: 4, source: 's1' });
+    await settle();
+    expect(seen).toEqual([{ limit: limit(2, 500) }, { limit: { ...limit(3, 0), scope: 'gpt-4o-mini' } }, { group: { group: 'a', keyIds: ['a', 'b'], scope: 'gpt-4o', updatedAt: 4, source: 's1' } }]);
+    const loaded = await store.loadShared('p');
+    expect(loaded.limits).toEqual([limit(2, 500), { ...limit(3, 0), scope: 'gpt-4o-mini' }]);
+    expect(loaded.groups.map((g) => g.keyIds)).toEqual([['a', 'b']]);
+    expect((await store.loadShared('other')).limits).toEqual([]);
+    unsubscribe();
+    store.saveLimit('p', limit(9, 1));
+    await settle();
+    expect(seen).toHaveLength(3);
+  });
+});

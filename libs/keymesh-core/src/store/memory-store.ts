@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
-import type { SharedKeyState, StateStore } from './state-store.js';
+import type { SharedChange, SharedGroupState, SharedKeyState, SharedLimitState, SharedPoolState, StateStore } from './state-store.js';
 
 /**
  * The default store: state in this process's memory. Pools that share one `MemoryStore` behave
@@ -11,6 +11,10 @@ export class MemoryStore implements StateStore {
   readonly #states = new Map<string, Map<string, SharedKeyState>>();
   readonly #listeners = new Map<string, Set<(keyId: string, state: SharedKeyState) => void>>();
   readonly #trials = new Map<string, number>();
+  /** Per pool: limits by `group\0scope`, detected groups by group id. */
+  readonly #limits = new Map<string, Map<string, SharedLimitState>>();
+  readonly #groups = new Map<string, Map<string, SharedGroupState>>();
+  readonly #sharedListeners = new Map<string, Set<(change: SharedChange) => void>>();
   readonly #clock: Clock;
 
   constructor(options: { clock?: Clock } = {}) {
@@ -57,6 +61,40 @@ export class MemoryStore implements StateStore {
     this.#trials.delete(`${pool}\0${keyId}`);
   }
 
+  async loadShared(pool: string): Promise<SharedPoolState> {
+    return { limits: [...(this.#limits.get(pool)?.values() ?? [])], groups: [...(this.#groups.get(pool)?.values() ?? [])] };
+  }
+
+  saveLimit(pool: string, state: SharedLimitState): void {
+    if (this.#keep(this.#limits, pool, `${state.group}\0${state.scope}`, state)) this.#deliver(pool, { limit: state });
+  }
+
+  saveGroup(pool: string, state: SharedGroupState): void {
+    if (this.#keep(this.#groups, pool, state.group, state)) this.#deliver(pool, { group: state });
+  }
+
+  subscribeShared(pool: string, listener: (change: SharedChange) => void): () => void {
+    let listeners = this.#sharedListeners.get(pool);
+    if (!listeners) this.#sharedListeners.set(pool, (listeners = new Set()));
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
+  /** Newest write wins per entry; returns whether `state` was kept. */
+  #keep<S extends { updatedAt: number }>(all: Map<string, Map<string, S>>, pool: string, id: string, state: S): boolean {
+    let states = all.get(pool);
+    if (!states) all.set(pool, (states = new Map()));
+    const current = states.get(id);
+    if (current && current.updatedAt > state.updatedAt) return false;
+    states.set(id, state);
+    return true;
+  }
+
+  #deliver(pool: string, change: SharedChange): void {
+    const listeners = this.#sharedListeners.get(pool);
+    if (listeners?.size) queueMicrotask(() => listeners.forEach((listener) => listener(change)));
+  }
+
   forget(pool: string, keyId: string): void {
     this.#states.get(pool)?.delete(keyId);
     this.#trials.delete(`${pool}\0${keyId}`);
@@ -64,5 +102,6 @@ export class MemoryStore implements StateStore {
 
   async close(): Promise<void> {
     this.#listeners.clear();
+    this.#sharedListeners.clear();
   }
 }

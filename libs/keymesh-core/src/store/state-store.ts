@@ -16,7 +16,59 @@ export interface SharedKeyState {
   updatedAt: number;
   /** Id of the pool instance that made the change, so it can ignore its own echo. */
   source: string;
+  /**
+   * Why an open breaker opened: `'outlier'` is an ejection for provider trouble (a sick key), which
+   * every process counts against the "at most half the keys ejected" bound. Absent means `'failures'`.
+   */
+  openReason?: CircuitOpenReason;
 }
+
+/** Why a circuit opened: key-scoped failures in a row, or provider trouble on this key alone (outlier ejection). */
+export type CircuitOpenReason = 'failures' | 'outlier';
+
+/**
+ * One limit's shared state: a quota group's limit for one scope (the model). Saved when its
+ * cooldown changes (a 429, a remaining-0 reading), never on a success. Only ids, names and times.
+ */
+export interface SharedLimitState {
+  /** Quota group id (a declared `group`, a detected group's id, or the key id of a key alone). */
+  group: string;
+  /** The scope (model, or a `scopeOf` name). */
+  scope: string;
+  /** Epoch ms until which the limit is sidelined; 0 for none. */
+  cooldownUntil: number;
+  /** What set the cooldown: a 429 (`rate_limited`) or a reading with nothing left (`quota_headers`). */
+  cooldownSource: 'rate_limited' | 'quota_headers';
+  /** Epoch ms of the change; the newest write wins per (group, scope). */
+  updatedAt: number;
+  source: string;
+}
+
+/**
+ * Keys found to draw on one provider bucket although declared in different groups (shared-quota
+ * detection): from then on they are one group. Findings only grow: a later finding for the same
+ * keys replaces an earlier one.
+ */
+export interface SharedGroupState {
+  /** The merged group's id. */
+  group: string;
+  /** Every key of the merged group. */
+  keyIds: string[];
+  /** The scope whose readings showed it. */
+  scope: string;
+  /** Epoch ms of the finding. */
+  updatedAt: number;
+  source: string;
+}
+
+/** What a pool shares besides per-key state: limits per (group, scope) and detected groups. */
+export interface SharedPoolState {
+  limits: SharedLimitState[];
+  groups: SharedGroupState[];
+}
+
+/** One change to a pool's shared limits or groups, as `subscribeShared` delivers it. */
+export type SharedChange = { limit: SharedLimitState; group?: undefined } | { group: SharedGroupState; limit?: undefined };
 
 /** What a store says about a failure. Must never contain a secret or a connection URL with credentials. */
 export interface StoreErrorInfo {
@@ -52,6 +104,16 @@ export interface StateStore {
   admit?(pool: string, keyId: string): true | number | Promise<true | number>;
   /** Lets pools report store failures as `store.error` events. Returns an unsubscribe function. */
   onError?(listener: (error: StoreErrorInfo) => void): () => void;
+  /**
+   * Limits per (group, scope) and detected groups. Optional: a store without them shares key
+   * state only, and each process keeps its own limits. `loadShared` is awaited with `load`
+   * (same bound); `saveLimit` / `saveGroup` are called on changes only and must not throw.
+   */
+  loadShared?(pool: string): Promise<SharedPoolState>;
+  saveLimit?(pool: string, state: SharedLimitState): void;
+  saveGroup?(pool: string, state: SharedGroupState): void;
+  /** Delivers limit and group changes made by any pool instance (the caller ignores its own `source`). */
+  subscribeShared?(pool: string, listener: (change: SharedChange) => void): () => void;
   /** Forgets a key removed from the pool. */
   forget?(pool: string, keyId: string): void;
   close?(): Promise<void>;
