@@ -1,3 +1,4 @@
+import type { KeymeshEventName } from '../events/pool-events.js';
 import { afterEach, beforeEach, expect } from 'vitest';
 
 /** Resolves with the rejection of `promise`; fails the test if it fulfils. */
@@ -38,3 +39,6 @@ export function expectNoSecretIn(value: unknown, secrets: readonly string[]): vo
 
 /** Waits for `ms` of real time. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every event but `request.started`: the SDK suites assert what happened to a request, not that it began. */
+export const notStarted = (name: KeymeshEventName): boolean => name !== 'request.started';

@@ -50,7 +50,7 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
     void pool.close();
     throw error;
   }
-  rememberPool(wrapped, pool);
+  rememberPool(wrapped, pool, adapter.name);
   return wrapped;
 }
 

@@ -13,7 +13,14 @@ interface KeyEvent extends PoolEvent {
 
 /** Payloads of every pool event. None ever holds a secret. */
 export interface KeymeshEvents {
+  /**
+   * A request entered `execute` (fired in the caller's context, before any attempt). `request`
+   * numbers the pool's requests from 1; the request's other events carry the same number, so a
+   * tracer can tell concurrent requests apart.
+   */
+  'request.started': PoolEvent & { request: number; scope: string };
   'request.succeeded': KeyEvent & {
+    request: number;
     attempts: number;
     durationMs: number;
     /** The request's scope (its model, or `'default'`). */
@@ -22,6 +29,9 @@ export interface KeymeshEvents {
     usage?: TokenUsage;
   };
   'request.failed': PoolEvent & {
+    request: number;
+    /** The request's scope (its model, or `'default'`). */
+    scope: string;
     /** The last key tried, when one was. */
     keyId?: string;
     attempts: number;
@@ -30,8 +40,8 @@ export interface KeymeshEvents {
     kind: OutcomeKind | 'pool_exhausted' | 'aborted' | 'closed';
     status?: number;
   };
-  'request.retried': KeyEvent & { attempt: number; kind: OutcomeKind; status?: number; delayMs: number };
-  'key.rotated': KeyEvent & { fromKeyId: string; reason: OutcomeKind };
+  'request.retried': KeyEvent & { request: number; attempt: number; kind: OutcomeKind; status?: number; delayMs: number };
+  'key.rotated': KeyEvent & { request: number; fromKeyId: string; reason: OutcomeKind };
   'key.rate_limited': KeyEvent & { retryAfterMs: number; until: number; source: 'hint' | 'default' | 'headers' | 'fleet_limit' };
   'key.disabled': KeyEvent & { reason: 'quota_exhausted' | 'key_rejected' | 'manual'; until: number | null };
   'key.enabled': KeyEvent & { reason: 'manual' | 'cooldown_elapsed' };
@@ -47,6 +57,7 @@ export type KeymeshEventName = keyof KeymeshEvents;
 export type KeymeshListener<E extends KeymeshEventName> = (event: KeymeshEvents[E]) => void;
 
 export const keymeshEventNames: readonly KeymeshEventName[] = [
+  'request.started',
   'request.succeeded',
   'request.failed',
   'request.retried',

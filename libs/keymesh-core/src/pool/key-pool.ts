@@ -74,6 +74,8 @@ export class KeyPool {
   #loading: Promise<void> | undefined;
   #link: StoreLink | undefined;
   #closed = false;
+  /** Requests numbered from 1, so a request's events can be told from a concurrent one's (`request` in their payloads). */
+  #requests = 0;
 
   constructor(options: KeyPoolOptions, internal?: { extraOptionNames?: readonly string[] }) {
     const resolved = resolveOptions(options, internal?.extraOptionNames);
@@ -128,6 +130,8 @@ export class KeyPool {
     // would move its variables to the heap), few locals (each is a slot saved at every `await`), and
     // only `startedAt` is kept across an `await` as a number (epoch ms is a double: a heap number).
     const startedAt = this.#clock.now();
+    const request = ++this.#requests;
+    if (this.#events.has('request.started')) this.#events.emit('request.started', { pool: this.name, request, scope, at: startedAt });
     let attempts = 0;
     let last: Failure | undefined;
 
@@ -136,13 +140,13 @@ export class KeyPool {
       // 1. Select a key that can serve, or wait for one inside the budget.
       const key = this.#keys.select(now);
       if (key === undefined) {
-        await this.#waitForKey(now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last);
+        await this.#waitForKey(now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
         continue;
       }
       if (this.#store.admit !== undefined && !(await this.#admitted(key, now))) continue;
       const trial = key.breaker.status === 'half_open';
       if (trial && !(await this.#takeTrial(key, now))) continue;
-      if (last !== undefined) this.#rotated(last, key, now);
+      if (last !== undefined) this.#rotated(last, key, now, request);
 
       // 2. Attempt, awaited right here: no wrapper layer, so no extra promise tick per call.
       attempts++;
@@ -152,12 +156,12 @@ export class KeyPool {
         const value = await this.#start(attempt, ctx, signal);
         // 3. Record the success.
         this.#recordSuccess(ctx);
-        if (this.#events.has('request.succeeded')) this.#succeeded(ctx, startedAt);
+        if (this.#events.has('request.succeeded')) this.#succeeded(ctx, startedAt, request);
         return value;
       } catch (error) {
         // The caller aborted mid-attempt: it gets the reason now; the call is accounted for when it settles.
         if (ctx.abandoned) {
-          this.#failed(startedAt, attempts, key, 'aborted');
+          this.#failed(request, scope, startedAt, attempts, key, 'aborted');
           throw error;
         }
         // 3. Classify and record the failure.
@@ -166,8 +170,8 @@ export class KeyPool {
       }
 
       // 4. Decide: rethrow, rotate at once, or back off.
-      const delayMs = this.#retryDelay(last, attempts, startedAt, signal);
-      if (delayMs > 0) await this.#backoff(delayMs, signal, startedAt, attempts, key);
+      const delayMs = this.#retryDelay(last, attempts, startedAt, signal, request, scope);
+      if (delayMs > 0) await this.#backoff(delayMs, signal, startedAt, attempts, key, request, scope);
     }
   }
 
@@ -175,10 +179,10 @@ export class KeyPool {
    * After a failed attempt: how long to wait before the next one (0 rotates at once). Throws the
    * upstream error, or the abort reason, when the request ends here.
    */
-  #retryDelay(failure: Failure, attempts: number, startedAt: number, signal: AbortSignal | undefined): number {
+  #retryDelay(failure: Failure, attempts: number, startedAt: number, signal: AbortSignal | undefined, request: number, scope: string): number {
     const { key, outcome, error, at: now } = failure;
     if (signal?.aborted) {
-      this.#failed(startedAt, attempts, key, 'aborted');
+      this.#failed(request, scope, startedAt, attempts, key, 'aborted');
       throw signal.reason;
     }
     const retry = this.#options.retry;
@@ -190,10 +194,10 @@ export class KeyPool {
       now + delayMs >= startedAt + retry.budgetMs ||
       (outcome.kind === 'provider_trouble' && this.#tokens !== undefined && !this.#tokens.tryTake());
     if (giveUp) {
-      this.#failed(startedAt, attempts, key, outcome.kind, outcome.status);
+      this.#failed(request, scope, startedAt, attempts, key, outcome.kind, outcome.status);
       throw error;
     }
-    if (this.#events.has('request.retried')) this.#events.emit('request.retried', { pool: this.name, keyId: key.id, attempt: attempts, kind: outcome.kind, status: outcome.status, delayMs, at: now });
+    if (this.#events.has('request.retried')) this.#events.emit('request.retried', { pool: this.name, keyId: key.id, request, attempt: attempts, kind: outcome.kind, status: outcome.status, delayMs, at: now });
     return delayMs;
   }
 
@@ -320,49 +324,51 @@ export class KeyPool {
     attempts: number,
     startedAt: number,
     last: Failure | undefined,
+    request: number,
+    scope: string,
   ): Promise<void> {
     const earliest = this.#keys.earliestWake();
     const busy = this.#keys.busyCount > 0;
     if ((busy && now < deadline) || earliest <= deadline) {
       await this.#waiters.wait(Math.min(earliest, deadline) - now, signal).catch((reason: unknown) => {
-        this.#failed(startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
+        this.#failed(request, scope, startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
         throw reason;
       });
       return;
     }
     const retryAfterMs = busy ? 0 : Number.isFinite(earliest) ? Math.ceil(earliest - now) : null;
     if (this.#events.has('pool.exhausted')) this.#events.emit('pool.exhausted', { pool: this.name, retryAfterMs, attempts, at: now });
-    this.#failed(startedAt, attempts, last?.key, 'pool_exhausted');
+    this.#failed(request, scope, startedAt, attempts, last?.key, 'pool_exhausted');
     throw exhaustedError(this.name, this.#keys.entries(), now, retryAfterMs, attempts, last?.error);
   }
 
   /** The request moves to another key after a key-scoped failure. */
-  #rotated(last: Failure, key: KeyEntry, now: number): void {
+  #rotated(last: Failure, key: KeyEntry, now: number, request: number): void {
     const reason = last.outcome.kind;
     if (last.key === key || !isKeyScoped(reason)) return;
-    if (this.#events.has('key.rotated')) this.#events.emit('key.rotated', { pool: this.name, keyId: key.id, fromKeyId: last.key.id, reason, at: now });
+    if (this.#events.has('key.rotated')) this.#events.emit('key.rotated', { pool: this.name, keyId: key.id, request, fromKeyId: last.key.id, reason, at: now });
   }
 
   /** Only called when someone listens: `execute` checks, so the success path makes no call here otherwise. */
-  #succeeded(ctx: Attempt, startedAt: number): void {
+  #succeeded(ctx: Attempt, startedAt: number, request: number): void {
     const at = this.#clock.now();
-    this.#events.emit('request.succeeded', { pool: this.name, keyId: ctx.key.id, attempts: ctx.attempt, durationMs: at - startedAt, scope: ctx.scope, usage: ctx.tokenUsage, at });
+    this.#events.emit('request.succeeded', { pool: this.name, keyId: ctx.key.id, request, attempts: ctx.attempt, durationMs: at - startedAt, scope: ctx.scope, usage: ctx.tokenUsage, at });
   }
 
   /** Sleeps before a provider-trouble retry; an abort ends the sleep, and the request, at once. */
-  async #backoff(delayMs: number, signal: AbortSignal | undefined, startedAt: number, attempts: number, key: KeyEntry): Promise<void> {
+  async #backoff(delayMs: number, signal: AbortSignal | undefined, startedAt: number, attempts: number, key: KeyEntry, request: number, scope: string): Promise<void> {
     try {
       await sleep(this.#clock, delayMs, signal);
     } catch (reason) {
-      this.#failed(startedAt, attempts, key, 'aborted');
+      this.#failed(request, scope, startedAt, attempts, key, 'aborted');
       throw reason;
     }
   }
 
-  #failed(startedAt: number, attempts: number, key: KeyEntry | undefined, kind: KeymeshEvents['request.failed']['kind'], status?: number): void {
+  #failed(request: number, scope: string, startedAt: number, attempts: number, key: KeyEntry | undefined, kind: KeymeshEvents['request.failed']['kind'], status?: number): void {
     if (!this.#events.has('request.failed')) return;
     const at = this.#clock.now();
-    this.#events.emit('request.failed', { pool: this.name, keyId: key?.id, attempts, durationMs: at - startedAt, kind, status, at });
+    this.#events.emit('request.failed', { pool: this.name, keyId: key?.id, request, scope, attempts, durationMs: at - startedAt, kind, status, at });
   }
 
   #share(key: KeyEntry, now: number): void {

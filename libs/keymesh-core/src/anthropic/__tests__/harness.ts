@@ -24,6 +24,7 @@ export function textOf(message: Anthropic.Message): string {
 }
 
 export { rejection } from '../../__tests__/sdk-helpers.js';
+import { notStarted } from '../../__tests__/sdk-helpers.js';
 
 export interface Recorded {
   name: KeymeshEventName;
@@ -33,7 +34,7 @@ export interface Recorded {
 export class EventLog {
   readonly all: Recorded[] = [];
   constructor(pool: KeyPool) {
-    for (const name of keymeshEventNames) pool.on(name, (event) => this.all.push({ name, event }));
+    for (const name of keymeshEventNames.filter(notStarted)) pool.on(name, (event) => this.all.push({ name, event }));
   }
   names(): KeymeshEventName[] {
     return this.all.map((r) => r.name);

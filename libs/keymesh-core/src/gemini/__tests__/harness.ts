@@ -2,7 +2,7 @@ import { GoogleGenAI, type HttpOptions } from '@google/genai';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createKeymesh, poolOf } from '@keymesh/core/gemini';
 import { keymeshEventNames, type KeyPool, type KeyPoolOptions, type KeymeshEventName, type KeymeshEvents } from '@keymesh/core';
-import { expectNoSecretIn } from '../../__tests__/sdk-helpers.js';
+import { expectNoSecretIn, notStarted } from '../../__tests__/sdk-helpers.js';
 import { startFakeProvider, type FakeProvider, type KeyBehaviour, type SdkFakeProviderOptions } from '@keymesh/testing';
 
 export const MODEL = 'gemini-2.5-flash';
@@ -66,7 +66,7 @@ export function useRig(): (options: RigOptions) => Promise<Rig> {
     const pool = poolOf(wrapped);
     open.push(() => pool.close());
     const events: RecordedEvent[] = [];
-    for (const name of keymeshEventNames) pool.on(name, (payload) => events.push({ name, ...payload } as RecordedEvent));
+    for (const name of keymeshEventNames.filter(notStarted)) pool.on(name, (payload) => events.push({ name, ...payload } as RecordedEvent));
     return {
       fake,
       ai: wrapped,

@@ -7,7 +7,7 @@ import OpenAI from 'openai';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { keymeshEventNames, type KeyPoolOptions, type KeySnapshot, type KeymeshEventName, type KeymeshEvents, type WrapOptions } from '@keymesh/core';
 import { createKeymesh, poolOf } from '@keymesh/core/openai';
-import { expectNoSecretIn as expectNoSecretInAny } from '../../__tests__/sdk-helpers.js';
+import { expectNoSecretIn as expectNoSecretInAny, notStarted } from '../../__tests__/sdk-helpers.js';
 import { startFakeProvider, type FakeProvider, type KeyBehaviour } from '@keymesh/testing';
 
 /** Obviously fake secrets, long enough (≥ 16 chars) to be masked as `sk-…aaaa`. */
@@ -83,7 +83,7 @@ export function useOpenAIHarness(): (options: HarnessOptions) => Promise<Harness
     const pool = poolOf(client);
     closers.push(() => pool.close());
     const events: RecordedEvent[] = [];
-    for (const name of keymeshEventNames) {
+    for (const name of keymeshEventNames.filter(notStarted)) {
       pool.on(name, (payload) => events.push({ name, payload } as RecordedEvent));
     }
     return {
