@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { classifyStatus, defaultClassifier, headersOf, statusOf } from './default-classifier.js';
 import { isNetworkError } from './network-errors.js';
 import type { ClassifyContext } from './outcome.js';
@@ -174,5 +176,51 @@ describe("defaultClassifier: anything else is the caller's fault", () => {
 describe('undici codes that are not provider trouble', () => {
   it.each(['UND_ERR_ABORTED', 'UND_ERR_INVALID_ARG'])('%s is the caller’s', (code) => {
     expect(defaultClassifier(Object.assign(new Error('x'), { code }), { now: 0, maxCooldownMs: 1_000 }).kind).toBe('caller_fault');
+  });
+});
+
+describe('SDK errors by class hierarchy, never by name (openai 7 keeps name "Error")', () => {
+  it.each([
+    ['openai APIConnectionTimeoutError', () => new OpenAI.APIConnectionTimeoutError()],
+    ['openai APIConnectionError', () => new OpenAI.APIConnectionError({ message: 'Connection error.' })],
+    ['anthropic APIConnectionTimeoutError', () => new Anthropic.APIConnectionTimeoutError()],
+    ['anthropic APIConnectionError', () => new Anthropic.APIConnectionError({ message: 'Connection error.' })],
+  ])('%s → provider_trouble', (_, make) => {
+    const error = make();
+    expect(defaultClassifier(error, ctx)).toEqual({ kind: 'provider_trouble' });
+  });
+
+  it("openai 7's classes really do have name 'Error' (why the name test was not enough)", () => {
+    expect(new OpenAI.APIConnectionTimeoutError().name).toBe('Error');
+  });
+
+  it("the SDKs' caller abort is not a connection error", () => {
+    expect(defaultClassifier(new OpenAI.APIUserAbortError(), ctx)).toEqual({ kind: 'caller_fault' });
+    expect(defaultClassifier(new Anthropic.APIUserAbortError(), ctx)).toEqual({ kind: 'caller_fault' });
+  });
+
+  it('a subclass of a connection class, from another copy of the SDK, is recognised', () => {
+    class APIConnectionError extends Error {}
+    class APIConnectionTimeoutError extends APIConnectionError {}
+    class VendorTimeout extends APIConnectionTimeoutError {}
+    expect(isNetworkError(new VendorTimeout('x'))).toBe(true);
+  });
+});
+
+describe("x-should-retry: the server's word on retrying wins, as in the SDKs", () => {
+  it('false on a 500: still provider trouble for the key, but never retried', () => {
+    expect(defaultClassifier(httpError(500, new Headers({ 'x-should-retry': 'false' })), ctx)).toEqual({ kind: 'provider_trouble', status: 500, retry: false });
+  });
+
+  it('false on a 429: the limit is still sidelined (rate_limited), the request is not retried', () => {
+    expect(defaultClassifier(httpError(429, { 'x-should-retry': 'false', 'retry-after': '1' }), ctx)).toEqual({ kind: 'rate_limited', status: 429, retryAfterMs: 1_000, retry: false });
+  });
+
+  it("true on a 400: retried as provider trouble instead of thrown as the caller's fault", () => {
+    expect(defaultClassifier(httpError(400, { 'x-should-retry': 'true' }), ctx)).toEqual({ kind: 'provider_trouble', status: 400 });
+  });
+
+  it('any other value changes nothing', () => {
+    expect(defaultClassifier(httpError(500, { 'x-should-retry': 'maybe' }), ctx)).toEqual({ kind: 'provider_trouble', status: 500 });
   });
 });

@@ -1,5 +1,6 @@
 import { readRetryHint } from './rate-limit-headers.js';
 import { isNetworkError } from './network-errors.js';
+import { withServerRetryDecision } from './server-retry.js';
 import type { HeaderSource } from './headers.js';
 import type { ClassifyContext, Outcome } from './outcome.js';
 
@@ -29,8 +30,13 @@ export function classifyStatus(status: number): Outcome['kind'] {
 export function defaultClassifier(error: unknown, context: ClassifyContext): Outcome {
   const status = statusOf(error);
   if (status === undefined) return { kind: isNetworkError(error) ? 'provider_trouble' : 'caller_fault' };
-  const kind = classifyStatus(status);
+  const headers = headersOf(error);
+  const outcome = classifyStatusWithHint(classifyStatus(status), status, headers, context);
+  return headers === undefined ? outcome : withServerRetryDecision(outcome, headers);
+}
+
+function classifyStatusWithHint(kind: Outcome['kind'], status: number, headers: HeaderSource, context: ClassifyContext): Outcome {
   if (kind !== 'rate_limited' && kind !== 'provider_trouble') return { kind, status };
-  const retryAfterMs = readRetryHint(headersOf(error), context.now, context.maxCooldownMs);
+  const retryAfterMs = readRetryHint(headers, context.now, context.maxCooldownMs);
   return retryAfterMs === undefined ? { kind, status } : { kind, status, retryAfterMs };
 }

@@ -19,6 +19,12 @@ export interface Outcome {
    * (model, per-minute or per-day), Anthropic's exhausted `anthropic-ratelimit-*` dimension.
    */
   limit?: LimitAttribution;
+  /**
+   * `false` when this request must not be tried again, whatever its kind: the server said so
+   * (`x-should-retry: false`, which the SDKs obey) or its body cannot be sent a second time. The
+   * key is still recorded as classified; the error is thrown.
+   */
+  retry?: false;
 }
 
 /** What a provider's answer says about the limit it hit. Every field is optional: providers say more or less. */

@@ -23,8 +23,17 @@ describe('readRetryHint: the longest applicable hint wins', () => {
     expect(readRetryHint({ 'retry-after': '1', 'retry-after-ms': '2500' }, NOW, MAX)).toBe(2500);
   });
 
-  it('retry-after 4 + retry-after-ms 2500 → 4000', () => {
-    expect(readRetryHint({ 'retry-after': '4', 'retry-after-ms': '2500' }, NOW, MAX)).toBe(4000);
+  it('retry-after 4 + retry-after-ms 2500 → 2500: the two are one hint, the ms form wins (as the SDKs read them)', () => {
+    expect(readRetryHint({ 'retry-after': '4', 'retry-after-ms': '2500' }, NOW, MAX)).toBe(2500);
+  });
+
+  it('retry-after-ms 0 wins over a retry-after date', () => {
+    const date = new Date(NOW + 30_000).toUTCString();
+    expect(readRetryHint({ 'retry-after': date, 'retry-after-ms': '0' }, NOW, MAX)).toBe(0);
+  });
+
+  it('an unreadable retry-after-ms falls back to retry-after', () => {
+    expect(readRetryHint({ 'retry-after': '3', 'retry-after-ms': 'soon' }, NOW, MAX)).toBe(3000);
   });
 
   it('retry-after as an HTTP date, relative to now', () => {
@@ -113,11 +122,11 @@ describe('readRetryHint: the longest applicable hint wins', () => {
     expect(readRetryHint({ 'retry-after-ms': '10.2' }, NOW, MAX)).toBe(11);
   });
 
-  it('property: equals the max of retry-after·1000 and ceil(retry-after-ms), clamped', () => {
+  it('property: with both present, equals ceil(retry-after-ms) clamped, whatever retry-after says', () => {
     fc.assert(
       fc.property(fc.nat(100_000), fc.nat(100_000_000), fc.nat(999), fc.integer({ min: 1, max: MAX }), (s, whole, thousandths, max) => {
         const msText = `${whole}.${String(thousandths).padStart(3, '0')}`;
-        const expected = Math.min(max, Math.max(s * 1000, Math.ceil(Number(msText))));
+        const expected = Math.min(max, Math.ceil(Number(msText)));
         expect(readRetryHint({ 'Retry-After': String(s), 'retry-after-ms': msText }, NOW, max)).toBe(expected);
       }),
       fcParams,
@@ -165,9 +174,32 @@ describe('readRetryHint: the longest applicable hint wins', () => {
 });
 
 describe('readRateLimitHeaders', () => {
+  it('reads every dimension with its limit, remaining and reset (OpenAI and Anthropic names)', () => {
+    const openai = readRateLimitHeaders(
+      { 'x-ratelimit-limit-requests': '500', 'x-ratelimit-remaining-requests': '499', 'x-ratelimit-reset-requests': '120ms', 'x-ratelimit-limit-tokens': '30000', 'x-ratelimit-remaining-tokens': '28800', 'x-ratelimit-reset-tokens': '2.4s' },
+      NOW,
+      MAX,
+    );
+    expect(openai.dimensions).toEqual([
+      { dimension: 'requests', limit: 500, remaining: 499, resetMs: 120 },
+      { dimension: 'tokens', limit: 30_000, remaining: 28_800, resetMs: 2_400 },
+    ]);
+    const reset = new Date(NOW + 5_000).toISOString();
+    const anthropic = readRateLimitHeaders(
+      { 'anthropic-ratelimit-input-tokens-limit': '40000', 'anthropic-ratelimit-input-tokens-remaining': '39000', 'anthropic-ratelimit-input-tokens-reset': reset, 'anthropic-ratelimit-output-tokens-remaining': '7000' },
+      NOW,
+      MAX,
+    );
+    expect(anthropic.dimensions).toEqual([
+      { dimension: 'input_tokens', limit: 40_000, remaining: 39_000, resetMs: 5_000 },
+      { dimension: 'output_tokens', limit: undefined, remaining: 7_000, resetMs: undefined },
+    ]);
+    expect(readRateLimitHeaders({}, NOW, MAX).dimensions).toEqual([]);
+  });
+
   it('nothing reported → headroom undefined, unit 0, not exhausted', () => {
-    expect(readRateLimitHeaders({}, NOW, MAX)).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
-    expect(readRateLimitHeaders(undefined, NOW, MAX)).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+    expect(readRateLimitHeaders({}, NOW, MAX)).toMatchObject({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+    expect(readRateLimitHeaders(undefined, NOW, MAX)).toMatchObject({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
   });
 
   it('headroom is the smallest remaining/limit ratio, unit is 1/limit of that dimension', () => {
@@ -181,7 +213,7 @@ describe('readRateLimitHeaders', () => {
       NOW,
       MAX,
     );
-    expect(reading).toEqual({ headroom: 0.1, headroomUnit: 1 / 1000, exhaustedForMs: undefined });
+    expect(reading).toMatchObject({ headroom: 0.1, headroomUnit: 1 / 1000, exhaustedForMs: undefined });
   });
 
   it('the order of dimensions does not matter for the minimum', () => {
@@ -218,7 +250,7 @@ describe('readRateLimitHeaders', () => {
       NOW,
       MAX,
     );
-    expect(reading).toEqual({ headroom: 0, headroomUnit: 1 / 100, exhaustedForMs: 1500 });
+    expect(reading).toMatchObject({ headroom: 0, headroomUnit: 1 / 100, exhaustedForMs: 1500 });
   });
 
   it('several exhausted dimensions → the longest reset', () => {
@@ -239,7 +271,7 @@ describe('readRateLimitHeaders', () => {
   });
 
   it('remaining 0 without a limit still means no headroom', () => {
-    expect(readRateLimitHeaders({ 'ratelimit-remaining': '0', 'ratelimit-reset': '30' }, NOW, MAX)).toEqual({
+    expect(readRateLimitHeaders({ 'ratelimit-remaining': '0', 'ratelimit-reset': '30' }, NOW, MAX)).toMatchObject({
       headroom: 0,
       headroomUnit: 0,
       exhaustedForMs: 30_000,
@@ -273,10 +305,10 @@ describe('readRateLimitHeaders', () => {
         NOW,
         MAX,
       );
-      expect(reading).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+      expect(reading).toMatchObject({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
       expect(
         readRateLimitHeaders({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': empty, 'x-ratelimit-reset-requests': '6m0s' }, NOW, MAX),
-      ).toEqual({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
+      ).toMatchObject({ headroom: undefined, headroomUnit: 0, exhaustedForMs: undefined });
     }
   });
 

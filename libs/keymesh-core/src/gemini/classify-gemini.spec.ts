@@ -15,11 +15,20 @@ const retry = (retryDelay: string) => ({ '@type': `${T}RetryInfo`, retryDelay })
 
 describe('classifyGemini', () => {
   it('per-minute 429 with RetryInfo → rate_limited with the hint', () => {
-    expect(classifyGemini(apiError(429, [quota('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), retry('45s')]), ctx)).toEqual({ kind: 'rate_limited', status: 429, retryAfterMs: 45_000 });
+    expect(classifyGemini(apiError(429, [quota('GenerateRequestsPerMinutePerProjectPerModel-FreeTier'), retry('45s')]), ctx)).toEqual({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterMs: 45_000,
+      limit: { window: 'minute', dimension: 'requests' },
+    });
   });
 
   it('daily 429 → quota_exhausted, even when a per-minute violation is listed too', () => {
-    expect(classifyGemini(apiError(429, [quota('GenerateRequestsPerDayPerProjectPerModel-FreeTier')]), ctx)).toEqual({ kind: 'quota_exhausted', status: 429 });
+    expect(classifyGemini(apiError(429, [quota('GenerateRequestsPerDayPerProjectPerModel-FreeTier')]), ctx)).toEqual({
+      kind: 'quota_exhausted',
+      status: 429,
+      limit: { window: 'day', dimension: 'requests' },
+    });
     const both = { '@type': `${T}QuotaFailure`, violations: [{ quotaId: 'GenerateRequestsPerMinutePerProjectPerModel' }, { quotaId: 'GenerateRequestsPerDayPerProjectPerModel' }] };
     expect(classifyGemini(apiError(429, [both]), ctx)?.kind).toBe('quota_exhausted');
   });
@@ -55,5 +64,36 @@ describe('classifyGemini', () => {
     expect(classifyGemini(new TypeError('fetch failed'), ctx)).toBeUndefined();
     expect(classifyGemini(new Error('boom'), ctx)).toBeUndefined();
     expect(classifyGemini(undefined, ctx)).toBeUndefined();
+  });
+});
+
+describe('classifyGemini: which limit a 429 names (QuotaFailure)', () => {
+  // Gemini's real per-minute token 429 body (provider-facts.md: quotaMetric, quotaId, quotaDimensions, quotaValue).
+  const tokenViolation = {
+    quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_input_token_count',
+    quotaId: 'GenerateContentInputTokensPerModelPerMinute-FreeTier',
+    quotaDimensions: { location: 'global', model: 'gemini-2.5-flash' },
+    quotaValue: '250000',
+  };
+  const requestsPerDay = {
+    quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
+    quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier',
+    quotaDimensions: { location: 'global', model: 'gemini-2.5-pro' },
+    quotaValue: '100',
+  };
+
+  it('per-minute input tokens for one model: model, window and dimension', () => {
+    const outcome = classifyGemini(apiError(429, [{ '@type': `${T}QuotaFailure`, violations: [tokenViolation] }, retry('25s')]), ctx);
+    expect(outcome).toEqual({ kind: 'rate_limited', status: 429, retryAfterMs: 25_000, limit: { model: 'gemini-2.5-flash', window: 'minute', dimension: 'input_tokens' } });
+  });
+
+  it('per-day requests: quota_exhausted, window day; the daily violation is the one named when both are listed', () => {
+    const outcome = classifyGemini(apiError(429, [{ '@type': `${T}QuotaFailure`, violations: [tokenViolation, requestsPerDay] }]), ctx);
+    expect(outcome).toEqual({ kind: 'quota_exhausted', status: 429, limit: { model: 'gemini-2.5-pro', window: 'day', dimension: 'requests' } });
+  });
+
+  it('no QuotaFailure: no attribution; 5xx never carry one', () => {
+    expect(classifyGemini(apiError(429, [retry('1s')]), ctx)).not.toHaveProperty('limit');
+    expect(classifyGemini(apiError(503, [{ '@type': `${T}QuotaFailure`, violations: [tokenViolation] }], 'UNAVAILABLE'), ctx)).not.toHaveProperty('limit');
   });
 });

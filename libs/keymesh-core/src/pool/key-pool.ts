@@ -190,6 +190,7 @@ export class KeyPool {
     if (outcome.kind === 'provider_trouble') delayMs = outcome.retryAfterMs ?? fullJitterDelay(attempts - 1, retry, this.#options.random);
     const giveUp =
       outcome.kind === 'caller_fault' ||
+      outcome.retry === false ||
       attempts >= retry.maxAttempts ||
       now + delayMs >= startedAt + retry.budgetMs ||
       (outcome.kind === 'provider_trouble' && this.#tokens !== undefined && !this.#tokens.tryTake());
