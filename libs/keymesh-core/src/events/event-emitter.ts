@@ -2,8 +2,9 @@ import type { KeymeshEventName, KeymeshEvents, KeymeshListener } from './pool-ev
 
 /**
  * A minimal typed emitter. Callers check `has(name)` before building a payload so an event
- * nobody listens to costs nothing. A listener that throws is reported once and never breaks
- * the request that emitted the event.
+ * nobody listens to costs nothing. A listener that throws, or returns a promise that rejects
+ * (an `async` listener), is reported once and never breaks the request that emitted the event
+ * nor, through an unhandled rejection, the process.
  */
 export class EventEmitter {
   readonly #listeners = new Map<KeymeshEventName, Array<(event: never) => void>>();
@@ -38,7 +39,9 @@ export class EventEmitter {
     if (!list) return;
     for (const listener of list) {
       try {
-        (listener as KeymeshListener<E>)(event);
+        const result: unknown = (listener as KeymeshListener<E>)(event);
+        // Listeners are typed as returning void, yet an `async` one type-checks and returns a promise.
+        if (isThenable(result)) result.then(undefined, (error: unknown) => this.#report(name, error));
       } catch (error) {
         this.#report(name, error);
       }
@@ -54,8 +57,12 @@ export class EventEmitter {
     if (this.#warned) return;
     this.#warned = true;
     const kind = error instanceof Error ? error.name : typeof error;
-    process.emitWarning(`A Keymesh "${name}" listener threw (${kind}); the request went on. Further listener errors are not reported.`, {
+    process.emitWarning(`A Keymesh "${name}" listener threw or rejected (${kind}); the request went on. Further listener errors are not reported.`, {
       code: 'KEYMESH_LISTENER_ERROR',
     });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
