@@ -26,3 +26,4 @@ export type {
 } from './behaviour.js';
 export type { RecordedRequest } from './recorded-request.js';
 export { providerError, type ProviderFault, type ProviderErrorResponse } from './provider-errors.js';
+export type { QuotaOptions, QuotaOrganization, LimitTable, ModelLimits } from './quota/quota-options.js';

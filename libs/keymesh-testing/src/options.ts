@@ -1,6 +1,7 @@
 import { nonNegative, toScript, validateHints, type Behaviour, type KeyBehaviour, type RetryHints } from './behaviour.js';
 import { DEFAULT_MODELS, wireFor } from './providers/index.js';
 import type { HttpAuth } from './providers/http.js';
+import { resolveQuota, type QuotaOptions, type ResolvedQuota } from './quota/quota-options.js';
 import type { ProviderName, ProviderWire } from './wire.js';
 
 /** Reply text of completions unless a behaviour or the `text` option says otherwise. */
@@ -35,6 +36,12 @@ interface CommonOptions {
 
 export interface SdkFakeProviderOptions extends CommonOptions {
   readonly provider: 'openai' | 'anthropic' | 'gemini';
+  /**
+   * Quota mode: organisations (Gemini: projects) that hold keys and share limits per model, with
+   * the provider's real rate-limit headers and 429s. A key of an organisation answers `ok` unless
+   * `keys` gives it a behaviour; the quota applies to the behaviours that reach the endpoint.
+   */
+  readonly quota?: QuotaOptions;
 }
 
 export interface HttpFakeProviderOptions extends CommonOptions {
@@ -57,9 +64,10 @@ export interface ResolvedOptions {
   readonly text: string;
   readonly models: readonly string[];
   readonly pageSize: number | undefined;
+  readonly quota: ResolvedQuota | undefined;
 }
 
-const KNOWN_OPTIONS = new Set(['provider', 'keys', 'unknownKey', 'latencyMs', 'hints', 'clock', 'port', 'host', 'text', 'models', 'pageSize', 'auth']);
+const KNOWN_OPTIONS = new Set(['provider', 'keys', 'unknownKey', 'latencyMs', 'hints', 'clock', 'port', 'host', 'text', 'models', 'pageSize', 'auth', 'quota']);
 const PROVIDERS: ReadonlySet<string> = new Set<ProviderName>(['openai', 'anthropic', 'gemini', 'http']);
 
 /** Validates everything up front: a typo in a test's fake should fail the test, not go unnoticed. */
@@ -90,6 +98,9 @@ export function resolveOptions(options: FakeProviderOptions): ResolvedOptions {
   if (options.pageSize !== undefined && !(Number.isInteger(options.pageSize) && options.pageSize > 0)) {
     throw new RangeError(`pageSize must be a positive integer, got ${options.pageSize}`);
   }
+  const quotaOption = (options as { quota?: QuotaOptions }).quota;
+  const quota = quotaOption === undefined ? undefined : resolveQuota(options.provider, quotaOption);
+  for (const key of quota?.organizationOf.keys() ?? []) if (!scripts.has(key)) scripts.set(key, [{ kind: 'ok' }]);
   const models = (options.models ?? DEFAULT_MODELS[options.provider]).map((m) =>
     options.provider === 'gemini' ? m.replace(/^models\//, '') : m,
   );
@@ -105,6 +116,7 @@ export function resolveOptions(options: FakeProviderOptions): ResolvedOptions {
     text: options.text ?? DEFAULT_TEXT,
     models,
     pageSize: options.pageSize,
+    quota,
   };
 }
 

@@ -1,8 +1,8 @@
 /** A key's position in its rate-limit window, as the provider would report it. */
 export interface RateState {
-  /** Requests allowed per window. */
+  /** Units (requests or tokens) allowed per window. */
   readonly limit: number;
-  /** Requests still allowed in the current window, after this one. */
+  /** Units still allowed in the current window, after this request. */
   readonly remaining: number;
   /** Milliseconds until the window ends and `remaining` is back to `limit`. */
   readonly resetMs: number;
@@ -11,8 +11,8 @@ export interface RateState {
 /**
  * A fixed window: it opens at the first request after the previous one ended and lasts
  * `windowMs`. Chosen over a sliding window because its 429 hint is exact and easy to assert:
- * a request sent `resetMs` later always succeeds (unless `limit` is 0). Rejected requests do
- * not consume the window.
+ * a request sent `resetMs` later always succeeds (unless it is larger than `limit`). Rejected
+ * requests do not consume the window. It counts units: one per request, or a request's tokens.
  */
 export class FixedWindow {
   private start: number | undefined;
@@ -25,10 +25,34 @@ export class FixedWindow {
 
   /** Counts one request at `now`; `allowed` is false when the window is already full. */
   take(now: number): RateState & { readonly allowed: boolean } {
-    this.roll(now);
-    const allowed = this.used < this.limit;
-    if (allowed) this.used += 1;
+    const allowed = this.fits(now, 1);
+    if (allowed) this.add(1);
     return { allowed, ...this.state(now) };
+  }
+
+  /**
+   * Whether `amount` more units fit in the window at `now` (rolling it first). Split from `add`
+   * so a request limited on several dimensions is counted on all of them or on none.
+   */
+  fits(now: number, amount: number): boolean {
+    this.roll(now);
+    return this.used + amount <= this.limit;
+  }
+
+  /** Counts `amount` units in the current window; call after `fits` at the same instant. */
+  add(amount: number): void {
+    this.used += amount;
+  }
+
+  /** Units counted in the current window. */
+  usedAt(now: number): number {
+    this.roll(now);
+    return this.used;
+  }
+
+  state(now: number): RateState {
+    const start = this.start ?? now;
+    return { limit: this.limit, remaining: Math.max(0, this.limit - this.used), resetMs: Math.max(0, start + this.windowMs - now) };
   }
 
   private roll(now: number): void {
@@ -37,10 +61,5 @@ export class FixedWindow {
       this.start = now;
       this.used = 0;
     }
-  }
-
-  private state(now: number): RateState {
-    const start = this.start ?? now;
-    return { limit: this.limit, remaining: Math.max(0, this.limit - this.used), resetMs: Math.max(0, start + this.windowMs - now) };
   }
 }

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Behaviour, RetryHint, RetryHints } from './behaviour.js';
 import type { Decision } from './key-table.js';
+import type { QuotaVerdict } from './quota/quota-ledger.js';
 import type { ProviderWire, RouteResult, WireContext, WireResponse } from './wire.js';
 
 /** One request/response pair being answered. */
@@ -18,6 +19,11 @@ export interface Plan {
   /** Server-wide default hints, used when a rate_limit behaviour names none. */
   readonly hints: RetryHints;
   readonly ctx: WireContext;
+  /**
+   * Present when the key belongs to a quota organisation: the verdict on the request's limits, or
+   * undefined when its model has none (then the answer carries no rate-limit headers).
+   */
+  readonly limits?: { readonly verdict: QuotaVerdict | undefined };
 }
 
 /**
@@ -49,8 +55,12 @@ export function respond(ex: Exchange, wire: ProviderWire, plan: Plan): void {
       }
       break;
   }
+  const verdict = plan.limits?.verdict;
+  if (verdict && verdict.exceeded.length > 0 && wire.limits) return send(ex, wire.limits.exceeded(verdict, hintSet(plan.hints, wire), ctx));
   const route = wire.route(ctx.request, ctx);
-  const success = wire.successHeaders(decision.rate, ctx);
+  const success = plan.limits
+    ? { ...wire.successHeaders(undefined, ctx), ...(verdict && wire.limits ? wire.limits.headers(verdict, ctx) : {}) }
+    : wire.successHeaders(decision.rate, ctx);
   if (route.type === 'stream') return stream(ex, route, { ...route.headers, ...success }, b, () => wire.streamError(ctx).frame);
   const r = route.response;
   const ok = r.status < 300;

@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { toScript, type KeyBehaviour } from './behaviour.js';
-import { KeyTable } from './key-table.js';
+import { toScript, type BehaviourKind, type KeyBehaviour } from './behaviour.js';
+import { KeyTable, type Decision } from './key-table.js';
+import { QuotaLedger } from './quota/quota-ledger.js';
+import { requestCost } from './quota/request-cost.js';
 import { resolveOptions, type FakeProviderOptions, type ResolvedOptions } from './options.js';
 import {
   findCredentials,
@@ -12,7 +14,7 @@ import {
   type MutableRecordedRequest,
   type RecordedRequest,
 } from './recorded-request.js';
-import { respond } from './responder.js';
+import { respond, type Plan } from './responder.js';
 import type { ProviderName, WireContext, WireRequest } from './wire.js';
 
 /** A running fake provider. */
@@ -33,7 +35,13 @@ export interface FakeProvider {
   countFor(key: string | undefined): number;
   /** Replaces a key's behaviour (or adds a key); its script position and windows start over. */
   setKey(key: string, behaviour: KeyBehaviour): void;
-  /** Clears recorded requests, rate-limit windows and script positions; behaviours stay. */
+  /**
+   * A provider-wide outage: for `forMs` on the fake's clock, every request (whatever its key) gets
+   * the provider's answer for `status` (default 503). Key scripts and quota windows do not move.
+   * `outage({ forMs: 0 })` ends one early.
+   */
+  outage(options: { readonly forMs: number; readonly status?: number }): void;
+  /** Clears recorded requests, rate-limit and quota windows, script positions and any outage; behaviours stay. */
   reset(): void;
   /**
    * Stops listening and destroys every open socket, stalled ones included, so no test waits on a
@@ -44,10 +52,15 @@ export interface FakeProvider {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Behaviours whose requests reach the endpoint, and so draw on a quota; the others answer before it. */
+const REACHES_ENDPOINT: ReadonlySet<BehaviourKind> = new Set<BehaviourKind>(['ok', 'stall_body', 'stream_drop', 'stream_stall', 'stream_error']);
+
 /** Starts a fake provider on 127.0.0.1 (a free port unless `port` is given). */
 export async function startFakeProvider(options: FakeProviderOptions): Promise<FakeProvider> {
   const config = resolveOptions(options);
   const table = new KeyTable(config.scripts, config.unknownKeyScript);
+  const ledger = config.quota ? new QuotaLedger(config.wire.name, config.quota) : undefined;
+  let outage: { readonly until: number; readonly status: number } | undefined;
   const requests: MutableRecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const inFlight = new Set<AbortController>();
@@ -81,7 +94,13 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     const request: WireRequest = { method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body: parseBody(raw) };
     const now = config.clock();
     const key = keys[0];
-    const decision = key === undefined ? undefined : table.decide(key, now);
+    const down = outage !== undefined && now < outage.until ? outage : undefined;
+    const decision: Decision | undefined = down
+      ? { behaviour: { kind: 'status', status: down.status }, rate: { limit: 0, remaining: 0, resetMs: 0 }, limited: false }
+      : key === undefined
+        ? undefined
+        : table.decide(key, now);
+    const limits = key !== undefined && decision ? limitsOf(key, decision, request, now) : undefined;
     const record: MutableRecordedRequest = {
       key,
       keyCount: keys.length,
@@ -110,7 +129,15 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       models: config.models,
       pageSize: config.pageSize,
     };
-    respond({ req, res, onStatus: (status) => (record.status = status) }, config.wire, { decision, key, hints: config.hints, ctx });
+    respond({ req, res, onStatus: (status) => (record.status = status) }, config.wire, { decision, key, hints: config.hints, ctx, limits });
+  }
+
+  /** The quota verdict for a key of an organisation whose behaviour lets the request reach the endpoint. */
+  function limitsOf(key: string, decision: Decision, request: WireRequest, now: number): Plan['limits'] {
+    const organization = ledger?.organizationOf(key);
+    if (!ledger || !config.quota || organization === undefined || !REACHES_ENDPOINT.has(decision.behaviour.kind)) return undefined;
+    const cost = requestCost(config.wire.name, request, config.quota.defaultMaxOutputTokens);
+    return { verdict: cost && ledger.take(organization, cost, now) };
   }
 
   await listen(server, config);
@@ -130,9 +157,16 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
       if (typeof key !== 'string' || key === '') throw new TypeError('setKey: key must be a non-empty string');
       table.set(key, toScript(behaviour, `setKey(${JSON.stringify(key)})`));
     },
+    outage({ forMs, status = 503 }) {
+      if (!(Number.isFinite(forMs) && forMs >= 0)) throw new RangeError(`outage: forMs must be a finite number >= 0, got ${forMs}`);
+      if (!(Number.isInteger(status) && status >= 500 && status <= 599)) throw new RangeError(`outage: status must be a 5xx status, got ${status}`);
+      outage = { until: config.clock() + forMs, status };
+    },
     reset() {
       requests.length = 0;
       table.clear();
+      ledger?.clear();
+      outage = undefined;
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RetryHint } from './behaviour.js';
+import type { QuotaVerdict } from './quota/quota-ledger.js';
 import type { RateState } from './rate-window.js';
 
 export type ProviderName = 'openai' | 'anthropic' | 'gemini' | 'http';
@@ -68,8 +69,11 @@ export interface ProviderWire {
   readonly defaultHints: readonly RetryHint[];
   isStream(req: WireRequest): boolean;
   route(req: WireRequest, ctx: WireContext): RouteResult;
-  /** Rate-limit headers (and ids) on a successful answer. */
-  successHeaders(rate: RateState, ctx: WireContext): Record<string, string>;
+  /**
+   * Ids and rate-limit headers on a successful answer; `rate` undefined: ids only (the quota
+   * mode adds the headers of the request's limits itself).
+   */
+  successHeaders(rate: RateState | undefined, ctx: WireContext): Record<string, string>;
   rateLimited(reply: RateLimitReply, ctx: WireContext): WireResponse;
   quota(ctx: WireContext): WireResponse;
   /** `key` undefined: no credential was sent at all. */
@@ -77,6 +81,16 @@ export interface ProviderWire {
   status(status: number, ctx: WireContext): WireResponse;
   /** The in-stream error event, and the status answer a non-stream request gets instead. */
   streamError(ctx: WireContext): { readonly frame: string; readonly response: WireResponse };
+  /** Rate-limit headers and 429s of the quota mode; undefined for providers without one (http). */
+  readonly limits?: LimitWire;
+}
+
+/** How a provider reports its organisation limits (the quota mode of a fake). */
+export interface LimitWire {
+  /** The rate-limit headers of an answer for these limits (gemini: none). */
+  headers(verdict: QuotaVerdict, ctx: WireContext): Record<string, string>;
+  /** The provider's 429 for a request that did not fit `verdict.exceeded`. */
+  exceeded(verdict: QuotaVerdict, hints: ReadonlySet<RetryHint>, ctx: WireContext): WireResponse;
 }
 
 /** Masks a key the way providers echo it in error messages; short test keys are hidden entirely. */

@@ -1,7 +1,8 @@
 import { protoDuration, retryAfterSeconds } from '../hint-format.js';
 import { tokenPage } from '../pagination.js';
 import { SSE_HEADERS, sseFrame, textPieces } from '../sse.js';
-import { positiveInt, roughTokens, type ProviderWire, type RouteResult, type WireContext, type WireRequest, type WireResponse } from '../wire.js';
+import type { LimitName } from '../quota/quota-options.js';
+import { positiveInt, roughTokens, type LimitWire, type ProviderWire, type RouteResult, type WireContext, type WireRequest, type WireResponse } from '../wire.js';
 import { asRecord, embed, json } from './common.js';
 
 export const GEMINI_MODELS: readonly string[] = ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.0-flash', 'text-embedding-004'];
@@ -40,16 +41,39 @@ function modelOf(ctx: WireContext): string {
   return CALL.exec(ctx.request.path)?.[2]?.replace(/^(models|tunedModels)\//, '') ?? 'gemini-2.5-flash';
 }
 
-function quotaFailure(ctx: WireContext, quotaId: string, quotaValue: number): object {
+const REQUESTS_METRIC = 'generativelanguage.googleapis.com/generate_content_free_tier_requests';
+
+interface Violation {
+  readonly quotaMetric: string;
+  readonly quotaId: string;
+  readonly model: string;
+  readonly quotaValue: number;
+}
+
+function quotaFailure(violations: readonly Violation[]): object {
   return {
     '@type': `${TYPE}QuotaFailure`,
-    violations: [{
-      quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests',
-      quotaId,
-      quotaDimensions: { location: 'global', model: modelOf(ctx) },
-      quotaValue: String(quotaValue),
-    }],
+    violations: violations.map((v) => ({
+      quotaMetric: v.quotaMetric,
+      quotaId: v.quotaId,
+      quotaDimensions: { location: 'global', model: v.model },
+      quotaValue: String(v.quotaValue),
+    })),
   };
+}
+
+type GeminiLimit = Extract<LimitName, 'requestsPerMinute' | 'tokensPerMinute' | 'requestsPerDay'>;
+
+/** Gemini's names for a project's limits per model (free tier, as the fakes' other answers). */
+const QUOTA_IDS: Readonly<Record<GeminiLimit, { readonly quotaMetric: string; readonly quotaId: string }>> = {
+  requestsPerMinute: { quotaMetric: REQUESTS_METRIC, quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' },
+  tokensPerMinute: { quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_input_token_count', quotaId: 'GenerateContentInputTokensPerModelPerMinute-FreeTier' },
+  requestsPerDay: { quotaMetric: REQUESTS_METRIC, quotaId: 'GenerateRequestsPerDayPerProjectPerModel-FreeTier' },
+};
+
+/** The violation of a request limit by the model of the request being answered (the fault behaviours' 429s). */
+function requestViolation(ctx: WireContext, name: 'requestsPerMinute' | 'requestsPerDay', quotaValue: number): Violation {
+  return { ...QUOTA_IDS[name], model: modelOf(ctx), quotaValue };
 }
 
 const HELP = { '@type': `${TYPE}Help`, links: [{ description: 'Learn more about Gemini API quotas', url: 'https://ai.google.dev/gemini-api/docs/rate-limits' }] };
@@ -117,6 +141,26 @@ function route(req: WireRequest, ctx: WireContext): RouteResult {
   return json(errorResponse(404, 'NOT_FOUND', `The requested URL ${path} was not found on this server.`));
 }
 
+/**
+ * No rate-limit headers, ever; a 429 names every limit it exceeded in `QuotaFailure` (per minute
+ * or per day by `quotaId`) and when to retry in `RetryInfo`, as the Gemini API does.
+ */
+const limits: LimitWire = {
+  headers: () => ({}),
+  exceeded(verdict, hints) {
+    const violations = verdict.exceeded.flatMap((r) => {
+      const id = Object.hasOwn(QUOTA_IDS, r.name) ? QUOTA_IDS[r.name as GeminiLimit] : undefined;
+      return id ? [{ ...id, model: verdict.model, quotaValue: r.limit }] : [];
+    });
+    const binding = verdict.exceeded[0];
+    const details: object[] = [quotaFailure(violations), HELP];
+    if (!verdict.tooLarge && hints.has('retry-info')) details.push({ '@type': `${TYPE}RetryInfo`, retryDelay: protoDuration(binding.resetMs) });
+    const lines = violations.map((v) => `\n* Quota exceeded for metric: ${v.quotaMetric}, limit: ${v.quotaValue}, model: ${v.model}`).join('');
+    const retry = verdict.tooLarge ? '' : `\nPlease retry in ${(binding.resetMs / 1000).toFixed(3)}s.`;
+    return errorResponse(429, 'RESOURCE_EXHAUSTED', `${QUOTA_MESSAGE}${lines}${retry}`, details);
+  },
+};
+
 export const geminiWire: ProviderWire = {
   name: 'gemini',
   basePath: '',
@@ -127,7 +171,7 @@ export const geminiWire: ProviderWire = {
   // The Gemini API sends no rate-limit headers on success.
   successHeaders: () => ({}),
   rateLimited({ rate, retryAfterMs, hints }, ctx) {
-    const details: object[] = [HELP, quotaFailure(ctx, 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier', rate.limit)];
+    const details: object[] = [HELP, quotaFailure([requestViolation(ctx, 'requestsPerMinute', rate.limit)])];
     if (hints.has('retry-info')) details.push({ '@type': `${TYPE}RetryInfo`, retryDelay: protoDuration(retryAfterMs) });
     const headers: Record<string, string> = {};
     if (hints.has('retry-after')) headers['retry-after'] = retryAfterSeconds(retryAfterMs);
@@ -136,7 +180,7 @@ export const geminiWire: ProviderWire = {
     return errorResponse(429, 'RESOURCE_EXHAUSTED', message, details, headers);
   },
   quota: (ctx) =>
-    errorResponse(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, [HELP, quotaFailure(ctx, 'GenerateRequestsPerDayPerProjectPerModel-FreeTier', 250)]),
+    errorResponse(429, 'RESOURCE_EXHAUSTED', QUOTA_MESSAGE, [HELP, quotaFailure([requestViolation(ctx, 'requestsPerDay', 250)])]),
   invalidKey(key) {
     if (key === undefined) {
       return errorResponse(403, 'PERMISSION_DENIED', "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.");
@@ -150,11 +194,12 @@ export const geminiWire: ProviderWire = {
   status(status, ctx) {
     const [name, message] = STATUS_ERRORS[status] ?? [status >= 500 ? 'INTERNAL' : 'FAILED_PRECONDITION', `Request failed with status ${status}.`];
     // A bare 429 still says which quota it hit, so it reads as a per-minute limit, not a daily one.
-    const details = status === 429 ? [HELP, quotaFailure(ctx, 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier', 10)] : undefined;
+    const details = status === 429 ? [HELP, quotaFailure([requestViolation(ctx, 'requestsPerMinute', 10)])] : undefined;
     return errorResponse(status, name, message, details);
   },
   streamError: () => {
     const [name, message] = STATUS_ERRORS[503];
     return { frame: sseFrame({ error: { code: 503, message, status: name } }, { eol: '\r\n' }), response: errorResponse(503, name, message) };
   },
+  limits,
 };

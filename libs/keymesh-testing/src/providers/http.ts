@@ -62,7 +62,7 @@ export function httpWire(auth: HttpAuth = 'bearer'): ProviderWire {
       const body = { ok: true, method: req.method, path: req.path, query: Object.fromEntries(req.query), body: req.body };
       return json({ status: 200, headers: { 'content-type': 'application/json' }, body });
     },
-    successHeaders: (rate, ctx) => ({ 'x-request-id': ctx.requestId, ...rateHeaders(rate, rate.resetMs) }),
+    successHeaders: (rate, ctx) => ({ 'x-request-id': ctx.requestId, ...(rate ? rateHeaders(rate, rate.resetMs) : {}) }),
     rateLimited({ rate, retryAfterMs, hints }, ctx) {
       const headers: Record<string, string> = {};
       if (hints.has('retry-after')) headers['retry-after'] = retryAfterSeconds(retryAfterMs);

@@ -1,11 +1,14 @@
 import { openaiDuration, retryAfterSeconds } from '../hint-format.js';
 import { cursorPage } from '../pagination.js';
+import type { QuotaVerdict } from '../quota/quota-ledger.js';
+import type { LimitName } from '../quota/quota-options.js';
 import type { RateState } from '../rate-window.js';
 import { SSE_HEADERS, sseFrame, textPieces } from '../sse.js';
 import {
   maskKey,
   positiveInt,
   roughTokens,
+  type LimitWire,
   type ProviderWire,
   type RouteResult,
   type WireContext,
@@ -60,17 +63,58 @@ function errorResponse(status: number, shape: ErrorShape, ctx: WireContext, head
   };
 }
 
-function rateHeaders(rate: RateState, resetMs: number): Record<string, string> {
-  const reset = openaiDuration(resetMs);
+function dimensionHeaders(dimension: 'requests' | 'tokens', limit: number, remaining: number, resetMs: number): Record<string, string> {
   return {
-    'x-ratelimit-limit-requests': String(rate.limit),
-    'x-ratelimit-remaining-requests': String(rate.remaining),
-    'x-ratelimit-reset-requests': reset,
-    'x-ratelimit-limit-tokens': String(rate.limit * TOKENS_PER_REQUEST),
-    'x-ratelimit-remaining-tokens': String(rate.remaining * TOKENS_PER_REQUEST),
-    'x-ratelimit-reset-tokens': reset,
+    [`x-ratelimit-limit-${dimension}`]: String(limit),
+    [`x-ratelimit-remaining-${dimension}`]: String(remaining),
+    [`x-ratelimit-reset-${dimension}`]: openaiDuration(resetMs),
   };
 }
+
+function rateHeaders(rate: RateState, resetMs: number): Record<string, string> {
+  return {
+    ...dimensionHeaders('requests', rate.limit, rate.remaining, resetMs),
+    ...dimensionHeaders('tokens', rate.limit * TOKENS_PER_REQUEST, rate.remaining * TOKENS_PER_REQUEST, resetMs),
+  };
+}
+
+const DIMENSION: Partial<Record<LimitName, { readonly header: 'requests' | 'tokens'; readonly label: string }>> = {
+  requestsPerMinute: { header: 'requests', label: 'requests per min (RPM)' },
+  tokensPerMinute: { header: 'tokens', label: 'tokens per min (TPM)' },
+};
+
+/** OpenAI reports an organisation's limit for the model: `x-ratelimit-*-requests|tokens`, resets like `6m0s`. */
+function limitHeaders(verdict: QuotaVerdict): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const r of verdict.readings) {
+    const d = DIMENSION[r.name];
+    if (d) Object.assign(headers, dimensionHeaders(d.header, r.limit, r.remaining, r.resetMs));
+  }
+  return headers;
+}
+
+const RATE_LIMITS_URL = 'Visit https://platform.openai.com/account/rate-limits to learn more.';
+
+const limits: LimitWire = {
+  headers: (verdict) => limitHeaders(verdict),
+  exceeded(verdict, hints, ctx) {
+    const binding = verdict.exceeded[0];
+    const d = DIMENSION[binding.name] ?? { header: 'requests', label: binding.name };
+    const where = `for ${verdict.model} in organization ${verdict.organization} on ${d.label}`;
+    const headers: Record<string, string> = hints.has('reset-headers') ? limitHeaders(verdict) : {};
+    // A request larger than the whole limit cannot succeed later: the real answer names no wait.
+    if (verdict.tooLarge) {
+      const message = `Request too large ${where}: Limit ${binding.limit}, Requested ${binding.requested}. The input or output tokens must be reduced in order to run successfully. ${RATE_LIMITS_URL}`;
+      return errorResponse(429, { type: d.header, code: 'rate_limit_exceeded', message }, ctx, headers);
+    }
+    if (hints.has('retry-after')) headers['retry-after'] = retryAfterSeconds(binding.resetMs);
+    if (hints.has('retry-after-ms')) headers['retry-after-ms'] = String(Math.ceil(binding.resetMs));
+    const message =
+      `Rate limit reached ${where}: Limit ${binding.limit}, Used ${binding.used}, Requested ${binding.requested}. ` +
+      `Please try again in ${openaiDuration(binding.resetMs)}. ${RATE_LIMITS_URL}`;
+    return errorResponse(429, { type: d.header, code: 'rate_limit_exceeded', message }, ctx, headers);
+  },
+};
 
 function chat(req: WireRequest, ctx: WireContext): RouteResult {
   const body = asRecord(req.body);
@@ -166,7 +210,7 @@ export const openaiWire: ProviderWire = {
     'x-request-id': `req_${ctx.requestId}`,
     'openai-processing-ms': '1',
     'openai-version': '2020-10-01',
-    ...rateHeaders(rate, rate.resetMs),
+    ...(rate ? rateHeaders(rate, rate.resetMs) : {}),
   }),
   rateLimited({ rate, retryAfterMs, hints }, ctx) {
     const headers: Record<string, string> = {};
@@ -196,4 +240,5 @@ export const openaiWire: ProviderWire = {
     frame: sseFrame({ error: { message: OVERLOADED.message, type: OVERLOADED.type, param: null, code: OVERLOADED.code } }),
     response: errorResponse(503, OVERLOADED, ctx),
   }),
+  limits,
 };
