@@ -4,7 +4,7 @@ import { secrets, settle } from '../__tests__/manual-clock.js';
 import { trackUnhandledRejections } from '../__tests__/sdk-helpers.js';
 import { EventEmitter } from './event-emitter.js';
 
-const event = { pool: 'p', keyId: 'k', attempts: 1, durationMs: 1, scope: 'default', at: 0 };
+const event = { pool: 'p', keyId: 'k', request: 1, attempts: 1, durationMs: 1, scope: 'default', at: 0 };
 
 describe('EventEmitter: listener faults', () => {
   const unhandled = trackUnhandledRejections();
