@@ -140,6 +140,12 @@ export function renderResults(results) {
     out.push('```');
     out.push('');
   }
+  const quotaSection = (title, part) => {
+    if (!part) return;
+    section(title, part, [`Measured on a machine with ${part.load}.`, '']);
+  };
+  quotaSection('6. Quota limits: per-model limits, shared organisations, sick keys (vs plain SDK clients)', b['quota-limits']);
+  quotaSection('7. Quota admission: tokens, overload, outage (vs plain SDK clients)', b['quota-admission']);
   out.push(designNotes);
   out.push(methodNotes);
   return out.join('\n');

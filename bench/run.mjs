@@ -16,6 +16,8 @@ const benchmarks = [
   // From the @keymesh/redis work: what a RedisStore adds (needs Redis at REDIS_URL, skips itself
   // without one). It prints its own report, which RESULTS.md quotes as it is.
   { name: 'redis', file: 'redis.mjs', flags: [], printed: true },
+  // Quota scenarios of issues 14 and 15: the pool against plain SDK clients, over real sockets.
+  { name: 'quota-limits', file: 'quota-limits.mjs', flags: [] },
 ];
 
 const startedAt = new Date();

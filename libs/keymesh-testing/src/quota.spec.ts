@@ -135,6 +135,24 @@ describe('quota mode: openai, with the real openai SDK', () => {
     expect(err.headers.get('retry-after-ms')).toBeNull();
   });
 
+  it("windows follow each other without gaps, each organisation's shifted by its share of a window", async () => {
+    const clock = manualClock();
+    const fake = await start({
+      provider: 'openai',
+      clock: clock.now,
+      quota: { organizations: { a: { keys: ['sk-test-a'] }, b: { keys: ['sk-test-b'] } }, limits: { '*': { requestsPerMinute: 1 } }, windowMs: 1_000 },
+    });
+    clock.advance(2_300);
+    const a = await chat(openai(fake, 'sk-test-a'), 'gpt-4o');
+    const b = await chat(openai(fake, 'sk-test-b'), 'gpt-4o');
+    expect(a.response.headers.get('x-ratelimit-reset-requests')).toBe('700ms');
+    expect(b.response.headers.get('x-ratelimit-reset-requests')).toBe('200ms');
+    clock.advance(200);
+    await expect(chat(openai(fake, 'sk-test-b'), 'gpt-4o')).resolves.toBeDefined();
+    const err = (await rejection(chat(openai(fake, 'sk-test-a'), 'gpt-4o'))) as OpenAIError;
+    expect(err.headers.get('retry-after-ms')).toBe('500');
+  });
+
   it('sends no rate-limit headers for a model without limits, and counts the default output for requests without max_tokens', async () => {
     const fake = await start({
       provider: 'openai',

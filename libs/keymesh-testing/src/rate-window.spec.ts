@@ -38,6 +38,15 @@ describe('FixedWindow', () => {
     );
   });
 
+  it('with an anchor, windows follow each other without gaps, whenever requests arrive', () => {
+    const w = new FixedWindow(1, 1_000, 200);
+    expect(w.take(1_700)).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 500 });
+    expect(w.take(2_199).allowed).toBe(false);
+    expect(w.take(2_200)).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 1_000 });
+    expect(w.take(9_999)).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 201 });
+    expect(w.take(100)).toEqual({ allowed: true, limit: 1, remaining: 0, resetMs: 100 });
+  });
+
   it('starts a new window when the clock moves backwards', () => {
     const w = new FixedWindow(1, 1_000);
     w.take(5_000);

@@ -9,10 +9,12 @@ export interface RateState {
 }
 
 /**
- * A fixed window: it opens at the first request after the previous one ended and lasts
- * `windowMs`. Chosen over a sliding window because its 429 hint is exact and easy to assert:
- * a request sent `resetMs` later always succeeds (unless it is larger than `limit`). Rejected
- * requests do not consume the window. It counts units: one per request, or a request's tokens.
+ * A fixed window of `windowMs`. Without an `anchor` it opens at the first request after the
+ * previous one ended; with one, windows follow each other without gaps from `anchor` on (the
+ * quota mode: a limit's capacity per unit of time is then exactly `limit / windowMs`, however
+ * requests arrive). Chosen over a sliding window because its 429 hint is exact and easy to
+ * assert: a request sent `resetMs` later always succeeds (unless it is larger than `limit`).
+ * Rejected requests do not consume the window. It counts units: one per request, or tokens.
  */
 export class FixedWindow {
   private start: number | undefined;
@@ -21,6 +23,7 @@ export class FixedWindow {
   constructor(
     readonly limit: number,
     readonly windowMs: number,
+    private readonly anchor?: number,
   ) {}
 
   /** Counts one request at `now`; `allowed` is false when the window is already full. */
@@ -58,7 +61,7 @@ export class FixedWindow {
   private roll(now: number): void {
     // A clock that moved backwards (an injected clock rewound by a test) also starts a new window.
     if (this.start === undefined || now >= this.start + this.windowMs || now < this.start) {
-      this.start = now;
+      this.start = this.anchor === undefined ? now : this.anchor + Math.floor((now - this.anchor) / this.windowMs) * this.windowMs;
       this.used = 0;
     }
   }

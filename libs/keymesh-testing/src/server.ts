@@ -59,7 +59,7 @@ const REACHES_ENDPOINT: ReadonlySet<BehaviourKind> = new Set<BehaviourKind>(['ok
 export async function startFakeProvider(options: FakeProviderOptions): Promise<FakeProvider> {
   const config = resolveOptions(options);
   const table = new KeyTable(config.scripts, config.unknownKeyScript);
-  const ledger = config.quota ? new QuotaLedger(config.wire.name, config.quota) : undefined;
+  const ledger = config.quota ? new QuotaLedger(config.wire.name, config.quota, config.clock()) : undefined;
   let outage: { readonly until: number; readonly status: number } | undefined;
   const requests: MutableRecordedRequest[] = [];
   const sockets = new Set<Socket>();
@@ -165,7 +165,7 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     reset() {
       requests.length = 0;
       table.clear();
-      ledger?.clear();
+      ledger?.clear(config.clock());
       outage = undefined;
     },
     close() {

@@ -44,15 +44,22 @@ function amountOf(provider: ProviderName, name: LimitName, cost: RequestCost): n
 /**
  * The limits of every (organisation, model) that has served a request: one fixed window per
  * limit. A request is counted on all of its limits or on none, so a 429 for tokens never spends
- * a request.
+ * a request. Windows follow each other without gaps from `startedAt`, each organisation's
+ * shifted by its share of a window (organisation i of n: i/n of it), so organisations do not all
+ * reset at one instant, as independent accounts do not.
  */
 export class QuotaLedger {
   private readonly buckets = new Map<string, Map<LimitName, FixedWindow>>();
+  private readonly phaseOf = new Map<string, number>();
 
   constructor(
     private readonly provider: ProviderName,
     private readonly quota: ResolvedQuota,
-  ) {}
+    private startedAt: number,
+  ) {
+    const organizations = [...quota.limitsOf.keys()];
+    organizations.forEach((id, i) => this.phaseOf.set(id, i / organizations.length));
+  }
 
   /** The organisation of `key`, undefined for keys outside the quota (they are not limited). */
   organizationOf(key: string): string | undefined {
@@ -78,9 +85,10 @@ export class QuotaLedger {
     };
   }
 
-  /** Forgets every window (the fake's `reset()`). */
-  clear(): void {
+  /** Forgets every window (the fake's `reset()`); windows start again from `now`. */
+  clear(now: number): void {
     this.buckets.clear();
+    this.startedAt = now;
   }
 
   private windowsOf(organization: string, model: string, limits: ModelLimits): Map<LimitName, FixedWindow> {
@@ -88,9 +96,12 @@ export class QuotaLedger {
     let windows = this.buckets.get(id);
     if (!windows) {
       windows = new Map();
+      const phase = this.phaseOf.get(organization) ?? 0;
       for (const name of LIMIT_ORDER) {
         const limit = limits[name];
-        if (limit !== undefined) windows.set(name, new FixedWindow(limit, name === 'requestsPerDay' ? this.quota.dayMs : this.quota.windowMs));
+        if (limit === undefined) continue;
+        const windowMs = name === 'requestsPerDay' ? this.quota.dayMs : this.quota.windowMs;
+        windows.set(name, new FixedWindow(limit, windowMs, this.startedAt + phase * windowMs));
       }
       this.buckets.set(id, windows);
     }
