@@ -3,8 +3,8 @@ import { ErrorCodes, KeymeshError } from '../errors/keymesh-error.js';
 
 /** A request path that would take the key somewhere other than the configured base URL. */
 export class UnsafeUrlError extends KeymeshError {
-  constructor(reason: string) {
-    super(ErrorCodes.UNSAFE_URL, `Refused to send a pooled key: ${reason} Pass a path relative to the adapter's baseURL.`);
+  constructor(reason: string, fix = "Pass a path relative to the adapter's baseURL.") {
+    super(ErrorCodes.UNSAFE_URL, `Refused to send a pooled key: ${reason} ${fix}`);
   }
 }
 

@@ -1,0 +1,179 @@
+import type { AdapterOptions, KeymeshAdapter } from '../adapters/adapter.js';
+import { settleResponse } from '../adapters/response-guard.js';
+import { errorInFirstEvent } from '../adapters/sse-first-event.js';
+import { isPoolExhaustedError } from '../errors/pool-exhausted-error.js';
+import { exhaustedResponse } from '../health/exhausted-response.js';
+import { maxErrorBodyLength } from '../http/http-status-error.js';
+import { UnsafeUrlError } from '../http/safe-url.js';
+import { neverAborted, type AttemptContext } from '../pool/attempt-context.js';
+import type { KeyPool } from '../pool/key-pool.js';
+import type { PoolKey } from '../pool/pool-key.js';
+import type { ProviderName } from '../request/provider-reader.js';
+import { readRequestInfo, requestReaders, type RequestCostOptions } from '../request/read-request.js';
+import type { TokenUsage } from '../request/request-info.js';
+import { readFetchCall, type FetchCall } from './fetch-request.js';
+import { fetchProviders, type FetchProvider } from './fetch-providers.js';
+import { redactSecrets } from './redact.js';
+import { UpstreamStatusError } from './upstream-status-error.js';
+
+export interface FetchAdapterSettings {
+  provider: ProviderName;
+  /** The only origin (and path) keys are sent to. */
+  base: URL;
+  fetch: typeof fetch;
+  cost: RequestCostOptions;
+  /** Secrets known when the fetch was made, redacted from upstream text besides the attempt's own. */
+  secrets: readonly string[];
+}
+
+/** Responses a request ends on when its last attempt failed in a way `fetch` answers rather than rejects. */
+const finalAnswers = new WeakMap<object, Response>();
+
+/** The adapter behind `keymeshFetch`: its "client" is a `fetch` whose calls go through the pool. */
+export function fetchAdapter(settings: FetchAdapterSettings): KeymeshAdapter<unknown, typeof fetch> {
+  const provider = fetchProviders[settings.provider];
+  return {
+    name: settings.provider,
+    classify: provider.classify,
+    wrap: (pool, _client, options) => pooledFetch(pool, provider, settings, options),
+  };
+}
+
+function pooledFetch(pool: KeyPool, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): typeof fetch {
+  const basePath = settings.base.pathname.replace(/\/+$/, '');
+  return async function keymeshFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    const call = await readFetchCall(input, init);
+    refuseForeign(call.url, settings.base, basePath);
+    for (const name of provider.foreignHeaders) call.headers.delete(name);
+    if (provider.foreignQuery !== undefined && call.url.searchParams.has(provider.foreignQuery)) call.url.searchParams.delete(provider.foreignQuery);
+    const info = readRequestInfo(settings.provider, call.url.pathname, call.json, settings.cost);
+    try {
+      return await pool.execute((key, ctx) => attempt(call, key, ctx, provider, settings, options), {
+        signal: call.signal,
+        scope: info.model,
+        cost: info.cost,
+      });
+    } catch (error) {
+      if (error instanceof UpstreamStatusError) return error.response;
+      const final = typeof error === 'object' && error !== null ? finalAnswers.get(error) : undefined;
+      if (final !== undefined) return final;
+      if (isPoolExhaustedError(error)) {
+        const problem = exhaustedResponse(error);
+        return new Response(JSON.stringify(problem.body), { status: problem.status, headers: problem.headers });
+      }
+      throw error;
+    }
+  };
+}
+
+/** Keys go to the configured origin and path only: anything else is refused before a key is chosen. */
+function refuseForeign(url: URL, base: URL, basePath: string): void {
+  const inside = url.pathname === basePath || url.pathname.startsWith(`${basePath}/`);
+  if (url.origin === base.origin && inside) return;
+  throw new UnsafeUrlError(
+    `${url.origin}${url.pathname} is outside ${base.origin}${basePath}.`,
+    'keymeshFetch sends keys only to its `baseURL` (default: the provider’s official origin); set `baseURL` to the origin your client calls.',
+  );
+}
+
+async function attempt(call: FetchCall, key: PoolKey, ctx: AttemptContext, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): Promise<Response> {
+  // Attempts of one call run one after the other, so they can share the call's headers.
+  call.headers.set(provider.credentialHeader, provider.credential(key.secret));
+  const response = await settings.fetch(call.url, {
+    ...call.init,
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+    signal: upstreamSignal(call.signal, ctx.signal),
+    // A redirect must not carry the key to another host: it is answered as it is.
+    redirect: 'manual',
+  });
+  if (response.status >= 400) throw await statusError(response, call, key, provider, settings, options);
+  if (response.status >= 300) return response;
+  ctx.observe(response.headers);
+  const stream = isEventStream(response);
+  const settled = await settleResponse(response, {
+    stream,
+    idleTimeoutMs: options.idleTimeoutMs,
+    inspectFirstEvent: stream ? (text) => firstEventError(text, response, key, settings) : undefined,
+  });
+  if (!stream && isJson(settled)) {
+    const usage = readUsage(settings.provider, await settled.clone().text());
+    if (usage !== undefined) ctx.usage(usage);
+  }
+  return settled;
+}
+
+/**
+ * The caller's signal reaches the upstream call and keeps governing a stream's body after the
+ * attempt returns; under `attemptTimeoutMs` the attempt's own signal bounds the call too.
+ */
+function upstreamSignal(caller: AbortSignal | undefined, attemptSignal: AbortSignal): AbortSignal | undefined {
+  if (attemptSignal === neverAborted || attemptSignal === caller) return caller;
+  return caller === undefined ? attemptSignal : AbortSignal.any([caller, attemptSignal]);
+}
+
+function isEventStream(response: Response): boolean {
+  return response.headers.get('content-type')?.includes('text/event-stream') === true;
+}
+
+function isJson(response: Response): boolean {
+  return response.headers.get('content-type')?.includes('json') === true;
+}
+
+function readUsage(provider: ProviderName, text: string): TokenUsage | undefined {
+  try {
+    return requestReaders[provider].usage(JSON.parse(text));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every secret the answer could echo: the attempt's own and those the fetch was made with. */
+function redact(text: string, key: PoolKey, settings: FetchAdapterSettings): string {
+  return redactSecrets(redactSecrets(text, [key.secret]), settings.secrets);
+}
+
+/**
+ * A non-2xx answer, its body read inside the attempt (within the idle timeout) and redacted, as
+ * an error the provider's classifier reads; the caller gets its `response` if the request ends here.
+ */
+async function statusError(response: Response, call: FetchCall, key: PoolKey, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): Promise<UpstreamStatusError> {
+  const settled = await settleResponse(response, { stream: false, idleTimeoutMs: options.idleTimeoutMs });
+  const raw = await settled.text();
+  const text = redact(raw.length > maxErrorBodyLength ? raw.slice(0, maxErrorBodyLength) : raw, key, settings);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  return new UpstreamStatusError({
+    status: response.status,
+    headers: response.headers,
+    body: text,
+    method: call.method,
+    url: `${call.url.origin}${call.url.pathname}`,
+    error: provider.sdkErrorBody(body),
+    response: answer(response, text),
+  });
+}
+
+/**
+ * A stream whose first event is the provider's error fails over; when it is the last attempt,
+ * the caller gets that event (redacted) on the stream's own status, so the framework raises the
+ * error it raises for it.
+ */
+function firstEventError(text: string, response: Response, key: PoolKey, settings: FetchAdapterSettings): Error | undefined {
+  const error = errorInFirstEvent(text);
+  if (error !== undefined) finalAnswers.set(error, answer(response, redact(text, key, settings)));
+  return error;
+}
+
+/** `response` with `text` as its body; length and encoding headers go, as they describe the old body. */
+function answer(response: Response, text: string): Response {
+  const headers = new Headers(response.headers);
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(text, { status: response.status, statusText: response.statusText, headers });
+}
