@@ -12,6 +12,11 @@ export class KeymeshService implements OnApplicationShutdown {
     return Object.keys(this.group.clients);
   }
 
+  /** Every pool by client name, e.g. for `instrumentKeymesh(keymesh)` from @keymesh/opentelemetry. */
+  get pools(): Readonly<Record<string, KeyPool>> {
+    return this.group.pools as Readonly<Record<string, KeyPool>>;
+  }
+
   /** The wrapped client named `name`, typed as you say: `keymesh.client<OpenAI>('openai')`. */
   client<T = unknown>(name: string): T {
     this.pool(name);
