@@ -1,10 +1,15 @@
 import type { Classifier } from '../classify/outcome.js';
 import type { KeyPool } from '../pool/key-pool.js';
+import type { StreamFailover } from './response-guard.js';
 
 /** Options every adapter receives besides the pool. */
 export interface AdapterOptions {
   /** Longest silence tolerated from a response body, first chunk included. */
   idleTimeoutMs: number;
+  /** Where streams stop failing over: at their first event (the default) or at their headers. */
+  streamFailover?: StreamFailover;
+  /** Largest streamed request body kept in memory so a retry can send it again; default 8 MiB. */
+  maxReplayBodyBytes?: number;
 }
 
 /**

@@ -7,6 +7,10 @@ import type { KeymeshAdapter } from './adapter.js';
 import { checkNumber } from '../pool/key-spec.js';
 import { poolOf, rememberPool } from './pool-registry.js';
 import { knownAdapters } from './registry.js';
+import { defaultClassifier } from '../classify/default-classifier.js';
+import { isFinal } from './final-attempt.js';
+import { defaultMaxReplayBodyBytes } from './replayable-body.js';
+import { checkStreamFailover } from './stream-failover.js';
 
 export { poolOf };
 
@@ -18,6 +22,21 @@ export interface WrapOptions {
    * (5 min, room for slow reasoning models).
    */
   idleTimeoutMs?: number;
+  /**
+   * Where streams stop failing over. `'first-event'` (default): `create({ stream: true })`
+   * resolves once the first event has arrived, so an error event or a dropped connection before
+   * any output still moves to another key; the cost is the model's time to first token before
+   * the call resolves. `'headers'`: it resolves at the response headers, as the bare SDK does,
+   * and fails over only on errors before them. Per request: the header
+   * `'x-keymesh-stream-failover': 'headers' | 'first-event'` (read by Keymesh, never sent).
+   */
+  streamFailover?: 'first-event' | 'headers';
+  /**
+   * Largest streamed request body (a `ReadableStream` or async iterable, e.g. a file upload)
+   * kept in memory so a retry on another key can send it again. A larger one gets a single
+   * attempt, as the SDKs never retry a streaming body. Default 8 MiB.
+   */
+  maxReplayBodyBytes?: number;
 }
 
 export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
@@ -32,7 +51,7 @@ export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
 export function createKeymesh<Client, Wrapped>(options: KeyPoolOptions & WrapOptions & { adapter: KeymeshAdapter<Client, Wrapped>; client?: Client }): Wrapped;
 export function createKeymesh<Client extends object>(options: KeyPoolOptions & WrapOptions & { client: Client }): Client;
 export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): unknown {
-  const { client, adapter: explicit, idleTimeoutMs, ...poolOptions } = options as KeyPoolOptions & WrapOptions & { client?: unknown; adapter?: KeymeshAdapter };
+  const { client, adapter: explicit, idleTimeoutMs, streamFailover, maxReplayBodyBytes, ...poolOptions } = options as KeyPoolOptions & WrapOptions & { client?: unknown; adapter?: KeymeshAdapter };
   const adapter = explicit ?? knownAdapters().find((candidate) => candidate.matches?.(client));
   if (adapter === undefined) {
     throw new ConfigError(
@@ -41,7 +60,11 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
       'client',
     );
   }
-  const wrapOptions = { idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }) };
+  const wrapOptions = {
+    idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }),
+    streamFailover: checkStreamFailover(streamFailover, 'streamFailover'),
+    maxReplayBodyBytes: checkNumber(maxReplayBodyBytes, defaultMaxReplayBodyBytes, 'maxReplayBodyBytes', { min: 0, integer: true }),
+  };
   const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
   let wrapped: object;
   try {
@@ -54,8 +77,13 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
   return wrapped;
 }
 
-/** The user's classifier first, then the adapter's; `undefined` from both falls back to the default. */
-function chain(user: Classifier | undefined, adapter: Classifier | undefined): Classifier | undefined {
-  if (!user || !adapter) return user ?? adapter;
-  return (error, context) => user(error, context) ?? adapter(error, context);
+/**
+ * The user's classifier first, then the adapter's, then the default; an attempt that cannot be
+ * made again (its streamed body is consumed) ends the request whatever the verdict.
+ */
+function chain(user: Classifier | undefined, adapter: Classifier | undefined): Classifier {
+  return (error, context) => {
+    const outcome = user?.(error, context) ?? adapter?.(error, context) ?? defaultClassifier(error, context);
+    return outcome.retry !== false && isFinal(error) ? { ...outcome, retry: false } : outcome;
+  };
 }

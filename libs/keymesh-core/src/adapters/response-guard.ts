@@ -1,4 +1,6 @@
 import { StreamIdleTimeoutError } from '../errors/stream-idle-timeout-error.js';
+import { concatBytes } from './bytes.js';
+import { firstEvent } from './sse-first-event.js';
 
 export interface SettleOptions {
   stream: boolean;
@@ -8,7 +10,21 @@ export interface SettleOptions {
   deadline?: { at: number; error: () => Error };
   /** Looks at a stream's first server-sent event; an error returned is thrown inside the attempt, so the request fails over. */
   inspectFirstEvent?: (event: string) => Error | undefined;
+  /**
+   * `'headers'`: a stream is handed over at its headers, nothing read ahead (failover then covers
+   * only errors before them). Default `'first-event'`.
+   */
+  streamFailover?: StreamFailover;
 }
+
+/**
+ * Where a stream stops failing over: `'first-event'` (the default) reads its first event inside
+ * the attempt, so an error event or a dropped connection before any output still moves to
+ * another key, at the cost of resolving `create({ stream: true })` only when that event arrives
+ * (the model's time to first token); `'headers'` resolves at the response headers, as the bare
+ * SDK does, and fails over only on errors before them.
+ */
+export type StreamFailover = 'first-event' | 'headers';
 
 type Reader = ReadableStreamDefaultReader<Uint8Array>;
 
@@ -28,10 +44,10 @@ export async function settleResponse(response: Response, options: SettleOptions)
   if (!options.stream) {
     const chunks: Uint8Array[] = [];
     for (let next = await readNext(reader, options); !next.done; next = await readNext(reader, options)) chunks.push(next.value);
-    return rebuilt(response, chunks.length === 1 ? chunks[0]! : concat(chunks));
+    return rebuilt(response, chunks.length === 1 ? chunks[0]! : concatBytes(chunks));
   }
-  const head = await readFirstEvent(reader, options);
-  const error = options.inspectFirstEvent?.(new TextDecoder().decode(concat(head.chunks)));
+  const head = options.streamFailover === 'headers' ? { chunks: [], done: false } : await readFirstEvent(reader, options);
+  const error = head.chunks.length === 0 ? undefined : options.inspectFirstEvent?.(new TextDecoder().decode(concatBytes(head.chunks)));
   if (error !== undefined) {
     reader.cancel(error).catch(() => {});
     throw error;
@@ -54,7 +70,7 @@ export async function settleResponse(response: Response, options: SettleOptions)
   return rebuilt(response, body);
 }
 
-/** Reads until the first complete server-sent event (a blank line) or the end of the stream. */
+/** Reads until the first complete server-sent event (comments and empty blocks are not events) or the end of the stream. */
 async function readFirstEvent(reader: Reader, options: SettleOptions): Promise<{ chunks: Uint8Array[]; done: boolean }> {
   const chunks: Uint8Array[] = [];
   let text = '';
@@ -65,7 +81,7 @@ async function readFirstEvent(reader: Reader, options: SettleOptions): Promise<{
     chunks.push(next.value);
     if (options.inspectFirstEvent === undefined) return { chunks, done: false };
     text += decoder.decode(next.value, { stream: true });
-    if (/\r?\n\r?\n/.test(text)) return { chunks, done: false };
+    if (firstEvent(text) !== undefined) return { chunks, done: false };
   }
 }
 
@@ -100,14 +116,4 @@ function rebuilt(original: Response, body: ConstructorParameters<typeof Response
     Object.defineProperty(response, property, { value: original[property], enumerable: true, configurable: true });
   }
   return response;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out;
 }

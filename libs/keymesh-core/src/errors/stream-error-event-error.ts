@@ -14,8 +14,12 @@ export class StreamErrorEventError extends KeymeshError {
   /** The parsed error payload of the event. */
   readonly event: unknown;
 
-  constructor(event: unknown, type: string | undefined) {
-    super(ErrorCodes.STREAM_ERROR_EVENT, `The stream's first event was an error${type ? ` (${type})` : ''}.`);
+  /** The provider's message, when its event carried one (kept for the caller: the SDK never saw this event). */
+  readonly providerMessage: string | undefined;
+
+  constructor(event: unknown, type: string | undefined, providerMessage?: string) {
+    super(ErrorCodes.STREAM_ERROR_EVENT, `The stream's first event was an error${type ? ` (${type})` : ''}${providerMessage ? `: ${providerMessage}` : '.'}`);
+    this.providerMessage = providerMessage;
     this.event = event;
     this.type = type;
     this.status = (type && statusOfType[type]) || 500;

@@ -1,5 +1,7 @@
 import type { AdapterOptions, KeymeshAdapter } from '../adapters/adapter.js';
-import { settleResponse } from '../adapters/response-guard.js';
+import { redactError } from '../adapters/redact.js';
+import { settleResponse, type StreamFailover } from '../adapters/response-guard.js';
+import { checkStreamFailover, streamFailoverHeader } from '../adapters/stream-failover.js';
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import type { AttemptContext } from '../pool/attempt-context.js';
@@ -51,24 +53,33 @@ function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: b
       async (key, ctx) => {
         const headers = new Headers(init.headers);
         headers.set('x-goog-api-key', key.secret);
-        // No genai retries (one retry owner); the fetch settles the body inside the attempt.
-        const result = await call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream));
-        // A stream's first item (not just its first bytes) is taken inside the attempt: an error
-        // event or a dropped connection before any item reaches the caller still fails over.
-        return stream ? withFirstItem(result as AsyncIterable<unknown>) : result;
+        // The per-request stream switch is read here and never sent.
+        const requested = headers.get(streamFailoverHeader);
+        if (requested !== null) headers.delete(streamFailoverHeader);
+        const failover = requested !== null && stream ? checkStreamFailover(requested, `headers['${streamFailoverHeader}']`) : (options.streamFailover ?? 'first-event');
+        try {
+          // No genai retries (one retry owner); the fetch settles the body inside the attempt.
+          const result = await call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream, failover));
+          // A stream's first item (not just its first bytes) is taken inside the attempt: an error
+          // event or a dropped connection before any item reaches the caller still fails over.
+          return stream && failover === 'first-event' ? await withFirstItem(result as AsyncIterable<unknown>) : result;
+        } catch (error) {
+          redactError(error, key.secret);
+          throw error;
+        }
       },
       signal ? { signal } : undefined,
     );
   };
 }
 
-function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, options: AdapterOptions, stream: boolean): FetchFn {
+function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, options: AdapterOptions, stream: boolean, streamFailover: StreamFailover): FetchFn {
   const base = fetchFn ?? globalThis.fetch;
   return async (input, init) => {
     const response = await base(input, init);
     if (!response.ok) return response;
     ctx.observe(response.headers);
-    return settleResponse(response, { stream, idleTimeoutMs: options.idleTimeoutMs });
+    return settleResponse(response, { stream, idleTimeoutMs: options.idleTimeoutMs, streamFailover });
   };
 }
 

@@ -1,0 +1,54 @@
+import { maskSecret } from '../pool/key-spec.js';
+
+/**
+ * Upstream text Keymesh keeps may hold the key the request carried: providers echo it back
+ * ("Incorrect API key provided: sk-…"). These replace every occurrence of a secret with its
+ * masked hint (`sk-…9f3a`), so no error Keymesh throws or builds can print it, `util.inspect`
+ * included (the stack repeats the message). Only failure paths pay for this.
+ */
+export function redactText(text: string, secret: string): string {
+  return secret !== '' && text.includes(secret) ? text.split(secret).join(maskSecret(secret)) : text;
+}
+
+/** Fields of an error that hold upstream text: SDK errors keep the parsed body as `error`, Keymesh's own as `body` / `event`. */
+const textFields = ['message', 'stack', 'error', 'body', 'event'] as const;
+
+/** Redacts `secret` in place from an error's message, stack and body fields, and from its causes. */
+export function redactError(error: unknown, secret: string, depth = 0): void {
+  if (typeof error !== 'object' || error === null || secret === '' || depth > 4) return;
+  const target = error as Record<string, unknown>;
+  for (const field of textFields) {
+    const value = target[field];
+    if (value === undefined) continue;
+    const redacted = redactValue(value, secret);
+    if (redacted === value) continue;
+    try {
+      Object.defineProperty(error, field, { value: redacted, writable: true, configurable: true, enumerable: Object.prototype.propertyIsEnumerable.call(error, field) });
+    } catch {
+      // A frozen or non-configurable field: nothing Keymesh can change.
+    }
+  }
+  if (target.cause !== error) redactError(target.cause, secret, depth + 1);
+}
+
+/** A copy of `value` with `secret` masked in every string; the same object when nothing changed. */
+export function redactValue(value: unknown, secret: string, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value, secret);
+  if (typeof value !== 'object' || value === null || depth > 8) return value;
+  if (Array.isArray(value)) {
+    let changed = false;
+    const copy = value.map((item) => {
+      const next = redactValue(item, secret, depth + 1);
+      changed ||= next !== item;
+      return next;
+    });
+    return changed ? copy : value;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) return value;
+  let copy: Record<string, unknown> | undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const next = redactValue(item, secret, depth + 1);
+    if (next !== item) (copy ??= { ...(value as Record<string, unknown>) })[key] = next;
+  }
+  return copy ?? value;
+}
