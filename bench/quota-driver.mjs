@@ -66,7 +66,7 @@ export function keymeshSubject(fake, keys, poolOptions = {}, events = []) {
     pool,
     events: seen,
     knows: (name) => keymeshEventNames.includes(name),
-    call: (body, signal) => client.chat.completions.create(body, { signal }),
+    call: (body, options) => client.chat.completions.create(body, options),
     close: () => pool.close(),
   };
 }
@@ -78,12 +78,36 @@ export function plainSubject(fake, secrets) {
   return {
     name: 'plain SDK',
     events: [],
-    call: (body, signal) => clients[next++ % clients.length].chat.completions.create(body, { signal }),
+    call: (body, options) => clients[next++ % clients.length].chat.completions.create(body, options),
     close: async () => undefined,
   };
 }
 
+/**
+ * Runs `scenario.run(subject, fake)` for the pool (`scenario.keys`, `scenario.pool` options,
+ * recording `scenario.events`) and for plain clients (`scenario.secrets`), each against a fresh
+ * fake built from `scenario.fake`; resolves to `{ keymesh, plain }`, what each run returned.
+ */
+export async function sideBySide(scenario) {
+  const out = {};
+  for (const kind of ['keymesh', 'plain']) {
+    const fake = await startQuotaFake(scenario.fake);
+    const subject = kind === 'keymesh' ? keymeshSubject(fake, scenario.keys, scenario.pool, scenario.events) : plainSubject(fake, scenario.secrets);
+    try {
+      progress(`${scenario.name}: ${subject.name}`);
+      out[kind] = await scenario.run(subject, fake);
+    } finally {
+      await subject.close();
+      await fake.close();
+    }
+  }
+  return out;
+}
+
 // ---- load ----------------------------------------------------------------------------------------
+
+/** Every call carries its caller's number, so the fake's recordings say which caller each upstream call served. */
+const callerHeader = 'x-bench-caller';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -115,7 +139,7 @@ export async function drive(subject, { ratePerSec, durationMs, deadlineMs = 3_00
     const record = { i, model: request.model, maxTokens: request.max_tokens ?? 0, start: start - t0, startedAt: epoch0 + (start - t0) };
     results.push(record);
     pending.push(
-      subject.call(request, AbortSignal.timeout(deadlineMs)).then(
+      subject.call(request, { signal: AbortSignal.timeout(deadlineMs), headers: { [callerHeader]: String(i) } }).then(
         () => Object.assign(record, { ok: true, ms: performance.now() - start }),
         (error) => Object.assign(record, { ok: false, ms: performance.now() - start, ...failureOf(error) }),
       ),
@@ -147,6 +171,18 @@ export function upstream(fake, { keys, model, from = -Infinity, to = Infinity } 
   );
   const limited = calls.filter((r) => r.status === 429).length;
   return { calls: calls.length, limited, limitedShare: calls.length ? limited / calls.length : 0, ok: calls.filter((r) => r.status === 200).length, list: calls };
+}
+
+/** Upstream calls per caller number (the `x-bench-caller` header of each call the fake recorded). */
+export function callsByCaller(fake) {
+  const calls = new Map();
+  for (const r of fake.requests) {
+    const caller = Number(r.headers[callerHeader]);
+    if (!Number.isInteger(caller)) continue;
+    if (!calls.has(caller)) calls.set(caller, []);
+    calls.get(caller).push(r);
+  }
+  return calls;
 }
 
 /**

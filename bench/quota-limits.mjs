@@ -19,15 +19,12 @@ import {
   callers,
   capacityOf,
   drive,
-  keymeshSubject,
   keysOf,
   loadNote,
   ownOrganizations,
-  plainSubject,
-  progress,
   quick,
   ratio,
-  startQuotaFake,
+  sideBySide,
   upstream,
   upstreamLatencyMs,
 } from './quota-driver.mjs';
@@ -35,23 +32,6 @@ import {
 const windowMs = 1_000;
 const durationMs = quick ? 2_000 : 4_000;
 const prompt = [{ role: 'user', content: 'hi' }];
-
-/** Runs `scenario.run(subject, fake)` for the pool and for plain clients, each against a fresh fake. */
-async function sideBySide(scenario) {
-  const out = {};
-  for (const kind of ['keymesh', 'plain']) {
-    const fake = await startQuotaFake(scenario.fake);
-    const subject = kind === 'keymesh' ? keymeshSubject(fake, scenario.keys, scenario.pool, scenario.events) : plainSubject(fake, scenario.secrets);
-    try {
-      progress(`${scenario.name}: ${subject.name}`);
-      out[kind] = await scenario.run(subject, fake);
-    } finally {
-      await subject.close();
-      await fake.close();
-    }
-  }
-  return out;
-}
 
 // ---- mixed models ---------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ const benchmarks = [
   { name: 'redis', file: 'redis.mjs', flags: [], printed: true },
   // Quota scenarios of issues 14 and 15: the pool against plain SDK clients, over real sockets.
   { name: 'quota-limits', file: 'quota-limits.mjs', flags: [] },
+  { name: 'quota-admission', file: 'quota-admission.mjs', flags: [] },
 ];
 
 const startedAt = new Date();
