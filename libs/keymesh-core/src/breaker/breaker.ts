@@ -21,6 +21,11 @@ export function onKeyFailure(state: BreakerState, now: number, options: BreakerO
   }
 }
 
+/** Opens the circuit now, whatever its state (an outlier ejection): for max(cooldownMs, hint). */
+export function trip(state: BreakerState, now: number, options: BreakerOptions, hintMs = 0): BreakerState {
+  return { status: 'open', consecutiveFailures: state.consecutiveFailures + 1, until: now + Math.max(options.cooldownMs, hintMs) };
+}
+
 export function onSuccess(state: BreakerState): BreakerState {
   if (state.status === 'open') return state;
   return state.consecutiveFailures === 0 && state.status === 'closed' ? state : closedBreaker;

@@ -42,15 +42,33 @@ export interface KeymeshEvents {
   };
   'request.retried': KeyEvent & { request: number; attempt: number; kind: OutcomeKind; status?: number; delayMs: number };
   'key.rotated': KeyEvent & { request: number; fromKeyId: string; reason: OutcomeKind };
-  'key.rate_limited': KeyEvent & { retryAfterMs: number; until: number; source: 'hint' | 'default' | 'headers' | 'fleet_limit' };
+  'key.rate_limited': KeyEvent & {
+    retryAfterMs: number;
+    until: number;
+    source: 'hint' | 'default' | 'headers' | 'fleet_limit';
+    /** The limit's scope (its model, or `'default'`); the key keeps serving other scopes. */
+    scope: string;
+    /** The key's quota group: every key of it is sidelined for this scope. */
+    group: string;
+  };
   'key.disabled': KeyEvent & { reason: 'quota_exhausted' | 'key_rejected' | 'manual'; until: number | null };
   'key.enabled': KeyEvent & { reason: 'manual' | 'cooldown_elapsed' };
-  'circuit.opened': KeyEvent & { until: number; consecutiveFailures: number };
+  'circuit.opened': KeyEvent & {
+    until: number;
+    consecutiveFailures: number;
+    /** `failures`: key-scoped failures in a row; `outlier`: provider trouble on this key while the others succeed (ejected). */
+    reason: 'failures' | 'outlier';
+  };
   'circuit.half_opened': KeyEvent;
   'circuit.closed': KeyEvent;
   'pool.exhausted': PoolEvent & { retryAfterMs: number | null; attempts: number };
   /** The shared store failed; the pool goes on serving from its local state. */
   'store.error': PoolEvent & { operation: string; message: string; code?: string };
+  /**
+   * Keys in different quota groups were found to draw on one provider bucket (their readings move
+   * as one); from now on they are one group, `group`. Reported once per merge.
+   */
+  'quota.shared': PoolEvent & { keyIds: string[]; scope: string; group: string };
 }
 
 export type KeymeshEventName = keyof KeymeshEvents;
@@ -70,4 +88,5 @@ export const keymeshEventNames: readonly KeymeshEventName[] = [
   'circuit.closed',
   'pool.exhausted',
   'store.error',
+  'quota.shared',
 ];

@@ -1,6 +1,7 @@
 import type { HeaderSource } from '../classify/headers.js';
 import type { KeyEntry } from './key-entry.js';
-import type { TokenUsage } from '../request/request-info.js';
+import type { Limit, Reservation } from '../limits/limit.js';
+import type { RequestCost, TokenUsage } from '../request/request-info.js';
 
 /** What an attempt receives besides the key. */
 export interface AttemptContext {
@@ -9,8 +10,9 @@ export interface AttemptContext {
   /** 1 for the first attempt of the request. */
   readonly attempt: number;
   /**
-   * Hands over the headers of a successful response so rate-limit headers (remaining / reset)
-   * feed the `headroom` strategy and sideline the key at remaining 0 until its reset.
+   * Hands over the headers of a successful response so rate-limit headers (limit, remaining and
+   * reset per dimension) update the reading of the request's limit (group, scope): token-aware
+   * admission and the `headroom` strategy use it, and remaining 0 sidelines that limit until its reset.
    */
   observe(headers: HeaderSource): void;
   /** The request's scope (the model, or `'default'`). */
@@ -22,7 +24,7 @@ export interface AttemptContext {
 /** A signal that never aborts, for attempts whose caller passed none. */
 export const neverAborted: AbortSignal = new AbortController().signal;
 
-export class Attempt implements AttemptContext {
+export class Attempt implements AttemptContext, Reservation {
   /** Breaker generation when the attempt started: a result from an older generation is stale. */
   readonly generation: number;
   /** The key's request count once this attempt was counted: its place in the order requests reached the key. */
@@ -31,6 +33,11 @@ export class Attempt implements AttemptContext {
   abandoned = false;
   /** What `usage()` handed over, if anything. */
   tokenUsage: TokenUsage | undefined;
+  /** The limit (group, scope) this attempt drew on, and its claim there (see `Limit.reserve`). */
+  limit: Limit | undefined = undefined;
+  limitSequence = 0;
+  cost: RequestCost | undefined = undefined;
+  reserved = false;
 
   constructor(
     /** Replaced by the attempt's own signal under `attemptTimeoutMs`, before the attempt starts. */

@@ -9,22 +9,54 @@ function stateOf(pool: KeyPool, id: string) {
 }
 
 describe('per-key circuit breaker inside the pool', () => {
-  it('opens after failureThreshold consecutive key-scoped failures, for max(cooldownMs, hint)', async () => {
+  it('opens after failureThreshold consecutive key-scoped failures (unhinted 429s), for cooldownMs', async () => {
     const clock = new ManualClock();
     const pool = new KeyPool({ keys: keys.slice(0, 2), clock, strategy: 'priority', breaker: { failureThreshold: 2, cooldownMs: 10_000 } });
     const opened: unknown[] = [];
     pool.on('circuit.opened', (e) => opened.push(e));
-    const call = (hint: string) =>
+    const call = () =>
       pool.execute(async (key) => {
-        if (key.id === 'a') throw httpError(429, { 'retry-after': hint });
+        if (key.id === 'a') throw httpError(429);
         return key.id;
       });
-    await call('1');
+    await call();
     expect(stateOf(pool, 'a')).toMatchObject({ state: 'closed', consecutiveFailures: 1 });
     await clock.advance(1_000);
-    await call('60');
-    expect(stateOf(pool, 'a')).toMatchObject({ state: 'open', consecutiveFailures: 2, availableAt: clock.now() + 60_000 });
-    expect(opened).toEqual([{ pool: 'default', keyId: 'a', until: clock.now() + 60_000, consecutiveFailures: 2, at: clock.now() }]);
+    await call();
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'open', consecutiveFailures: 2, availableAt: clock.now() + 10_000 });
+    expect(opened).toEqual([{ pool: 'default', keyId: 'a', until: clock.now() + 10_000, consecutiveFailures: 2, reason: 'failures', at: clock.now() }]);
+  });
+
+  it('a hinted 429 sidelines its limit for exactly the hint and never counts toward the breaker', async () => {
+    const clock = new ManualClock();
+    const pool = new KeyPool({ keys: keys.slice(0, 2), clock, strategy: 'priority', breaker: { failureThreshold: 3, cooldownMs: 30_000 } });
+    const opened: unknown[] = [];
+    pool.on('circuit.opened', (e) => opened.push(e));
+    for (let i = 0; i < 10; i++) {
+      expect(await pool.execute(async (key) => (key.id === 'a' ? Promise.reject(httpError(429, { 'retry-after-ms': '300' })) : key.id))).toBe('b');
+      expect(stateOf(pool, 'a')).toMatchObject({ state: 'closed', consecutiveFailures: 0, available: false, availableAt: clock.now() + 300 });
+      await clock.advance(300);
+      expect(stateOf(pool, 'a').available).toBe(true);
+    }
+    expect(opened).toEqual([]);
+  });
+
+  it('answers of requests already in flight when a failure was recorded count once', async () => {
+    const clock = new ManualClock();
+    const pool = new KeyPool({ keys: keys.slice(0, 2), clock, strategy: 'priority', breaker: { failureThreshold: 3, cooldownMs: 30_000 } });
+    const answers: Array<() => void> = [];
+    const burst = Array.from({ length: 5 }, () =>
+      pool.execute(async (key) => {
+        if (key.id === 'b') return key.id;
+        await new Promise<void>((resolve) => answers.push(resolve));
+        throw httpError(429);
+      }),
+    );
+    await settle();
+    expect(answers).toHaveLength(5);
+    answers.forEach((answer) => answer());
+    expect(await Promise.all(burst)).toEqual(['b', 'b', 'b', 'b', 'b']);
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'closed', consecutiveFailures: 1, failures: 5 });
   });
 
   it('never opens the circuit or sidelines a key for provider trouble', async () => {
@@ -74,14 +106,14 @@ describe('per-key circuit breaker inside the pool', () => {
     const pool = new KeyPool({ keys: keys.slice(0, 2), clock, strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 1_000 } });
     const failA = () =>
       pool.execute(async (key) => {
-        if (key.id === 'a') throw httpError(429, { 'retry-after': '3' });
+        if (key.id === 'a') throw httpError(429);
         return key.id;
       });
     await failA();
-    await clock.advance(3_000);
+    await clock.advance(1_000);
     expect(stateOf(pool, 'a').state).toBe('half_open');
     await failA();
-    expect(stateOf(pool, 'a')).toMatchObject({ state: 'open', availableAt: clock.now() + 3_000 });
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'open', availableAt: clock.now() + 1_000 });
   });
 
   it('an inconclusive trial (provider trouble) frees the trial without closing or reopening', async () => {
@@ -103,9 +135,9 @@ describe('per-key circuit breaker inside the pool', () => {
     await call();
     await clock.advance(1_000);
     mode = 'outage';
-    await expect(call()).rejects.toMatchObject({ status: 503 });
-    // Every retry went back to a: the trial was released each time, never stuck, never reopened.
-    expect(stateOf(pool, 'a')).toMatchObject({ state: 'half_open', available: true, inFlight: 0, requests: 6 });
+    // The trial meets provider trouble: it is released (not closed, not reopened), and the retry goes to another key.
+    expect(await call()).toBe('b');
+    expect(stateOf(pool, 'a')).toMatchObject({ state: 'half_open', available: true, inFlight: 0, requests: 2 });
     mode = 'ok';
     expect(await call()).toBe('a');
     expect(stateOf(pool, 'a').state).toBe('closed');

@@ -5,7 +5,7 @@ import type { KeyEntry } from './key-entry.js';
 const maxReasons = 50;
 
 function reasonOf(entry: KeyEntry): KeyUnavailableReason {
-  const at = entry.availableAt();
+  const at = entry.servesAt();
   const reason: KeyUnavailableReason['reason'] = entry.disabled
     ? entry.disabled.reason === 'manual'
       ? 'manual'

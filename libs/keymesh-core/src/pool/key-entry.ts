@@ -1,5 +1,9 @@
 import { closedBreaker, type BreakerState } from '../breaker/breaker-state.js';
 import type { OutcomeKind } from '../classify/outcome.js';
+import type { TroubleTracked } from '../breaker/outliers.js';
+import type { Limit } from '../limits/limit.js';
+import type { QuotaGroup } from '../limits/quota-group.js';
+import type { CircuitOpenReason } from '../store/state-store.js';
 import type { SelectableKey } from '../strategies/strategy.js';
 import type { NormalizedKey } from './key-spec.js';
 import { PoolKey } from './pool-key.js';
@@ -7,7 +11,7 @@ import { PoolKey } from './pool-key.js';
 export type DisabledReason = 'quota_exhausted' | 'key_rejected' | 'manual';
 
 /** One key's run-time state inside a pool. Mutated only by the pool. */
-export class KeyEntry implements SelectableKey {
+export class KeyEntry implements SelectableKey, TroubleTracked {
   readonly id: string;
   readonly hint: string;
   readonly index: number;
@@ -32,10 +36,27 @@ export class KeyEntry implements SelectableKey {
   requests = 0;
   failures = 0;
   lastErrorKind: OutcomeKind | undefined;
+  /** Remaining fraction of the key's last quota reading (any scope), for the `headroom` strategy. */
   headroom = 1;
   headroomUnit = 0;
-  /** `sequence` of the attempt whose answer gave the current `headroom` (answers arrive out of order). */
-  headroomSequence = 0;
+
+  /** The quota group whose limits this key draws on (its own unless declared or detected). */
+  group!: QuotaGroup<KeyEntry>;
+  /** The last scope served and its limit: a request for the same scope skips the Map lookup. */
+  lastScope: string | undefined;
+  lastLimit: Limit | undefined;
+
+  /** The key's request count when its last breaker failure was counted: answers of requests sent up to then are the same event. */
+  countedThrough = 0;
+  troubleStreak = 0;
+  troubleMark = 0;
+  troubleThrough = 0;
+  ejected = false;
+  /** Why the breaker last opened. */
+  openReason: CircuitOpenReason = 'failures';
+  /** Fires `circuit.half_opened` when the open period ends (unref'd, on the pool's clock). */
+  halfOpenTimer: unknown;
+  halfOpenAt = 0;
 
   breaker: BreakerState = closedBreaker;
   /** Bumped on every breaker or disable transition: results of calls started before it are stale. */
@@ -64,15 +85,24 @@ export class KeyEntry implements SelectableKey {
     return breaker.status === 'open' && breaker.until > this.cooldownUntil ? breaker.until : this.cooldownUntil;
   }
 
+  /** The key's limit for `scope`, from its group (cached for the last scope). */
+  limitFor(scope: string): Limit {
+    if (scope === this.lastScope && this.lastLimit!.mergedInto === undefined) return this.lastLimit!;
+    const limit = this.group.limit(scope);
+    this.lastScope = scope;
+    return (this.lastLimit = limit);
+  }
+
   /**
-   * The requests sent since the provider's last quota reading claim all it said remained: one
-   * more now would only earn a 429. Holds only while some are in flight, since their answers bring
-   * the next reading (so a key never stays stuck on a stale one).
+   * Epoch ms from which the key can serve at least one scope it has seen (the default scope when
+   * none): its own state, and the soonest of its group's limits.
    */
-  quotaClaimed(): boolean {
-    if (this.headroomUnit === 0 || this.inFlight === 0) return false;
-    const remaining = Math.round(this.headroom / this.headroomUnit);
-    return this.requests - this.headroomSequence >= remaining;
+  servesAt(): number {
+    const own = this.availableAt();
+    if (this.group.limits.size === 0) return own;
+    let soonest = Infinity;
+    for (const limit of this.group.limits.values()) if (limit.cooldownUntil < soonest) soonest = limit.cooldownUntil;
+    return Math.max(own, soonest);
   }
 
   state(): 'closed' | 'open' | 'half_open' | 'disabled' {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fullJitterDelay } from '../backoff/full-jitter.js';
 import { onSuccess, releaseTrial, takeTrial } from '../breaker/breaker.js';
+import { OutlierDetector } from '../breaker/outliers.js';
 import { defaultClassifier } from '../classify/default-classifier.js';
 import type { HeaderSource } from '../classify/headers.js';
 import { clampHint } from '../classify/hints.js';
@@ -27,6 +28,9 @@ import { exhaustedError } from './exhaustion.js';
 import { KeySet } from './key-set.js';
 import { KeyTransitions } from './key-transitions.js';
 import { StoreLink } from './store-link.js';
+import { LimitLink } from './limit-link.js';
+import { QuotaSharing } from './quota-sharing.js';
+import type { Limit } from '../limits/limit.js';
 import { Waiters } from './waiters.js';
 
 export type AttemptFn<T> = (key: PoolKey, ctx: AttemptContext) => T | PromiseLike<T>;
@@ -68,11 +72,14 @@ export class KeyPool {
   readonly #ownsStore: boolean;
   readonly #admin: KeyPoolKeys;
   readonly #transitions: KeyTransitions;
+  readonly #outliers: OutlierDetector;
+  readonly #sharing: QuotaSharing;
   readonly #observer = (attempt: Attempt, headers: HeaderSource) => {
-    if (this.#transitions.observe(attempt.key, attempt.sequence, headers)) this.#waiters.notify();
+    if (this.#transitions.observe(attempt, headers)) this.#waiters.notify();
   };
   #loading: Promise<void> | undefined;
   #link: StoreLink | undefined;
+  #limitLink: LimitLink | undefined;
   #closed = false;
   /** Requests numbered from 1, so a request's events can be told from a concurrent one's (`request` in their payloads). */
   #requests = 0;
@@ -93,6 +100,12 @@ export class KeyPool {
       reEnabled: (entry) => {
         if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: entry.id, at: this.#clock.now(), reason: 'cooldown_elapsed' });
       },
+      woke: () => this.#waiters.notify(),
+    });
+    this.#outliers = new OutlierDetector(resolved.breaker.failureThreshold);
+    this.#sharing = new QuotaSharing({
+      name: this.name, keys: this.#keys, clock: resolved.clock, events: this.#events, detect: resolved.groups === 'detect',
+      saved: (finding) => this.#limitLink?.saveGroup(finding),
     });
     this.#transitions = new KeyTransitions({
       name: this.name,
@@ -100,7 +113,10 @@ export class KeyPool {
       clock: resolved.clock,
       keys: this.#keys,
       events: this.#events,
-      share: (key, now) => this.#share(key, now),
+      outliers: this.#outliers,
+      share: (key, now, operator) => this.#share(key, now, operator),
+      shareLimit: (groupId, limit, now) => this.#limitLink?.saveLimit(groupId, limit, now),
+      readingSeen: (key, limit, now) => this.#sharing.detector?.read(key, limit, now),
     });
     this.#admin = new KeyPoolKeys(this.#keys, resolved.clock);
     this.#admin.addAll(options.keys);
@@ -111,11 +127,23 @@ export class KeyPool {
     // A store of the pool's own (the default) starts empty and has no other reader or writer:
     // nothing to load, subscribe to or save. Only a shared store makes a state change cost a write.
     if (!this.#ownsStore) {
+      const source = randomUUID();
       const loading = (this.#link = new StoreLink(
-        { name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, events: this.#events, loadTimeoutMs: resolved.storeLoadTimeoutMs, notify: () => this.#waiters.notify() },
-        randomUUID(),
+        {
+          name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, events: this.#events, loadTimeoutMs: resolved.storeLoadTimeoutMs,
+          bounds: { maxCooldownMs: resolved.maxCooldownMs, quotaCooldownMs: resolved.quotaCooldownMs, breakerCooldownMs: resolved.breaker.cooldownMs },
+          notify: () => this.#waiters.notify(),
+        },
+        source,
       )).connect();
-      this.#loading = loading.finally(() => (this.#loading = undefined));
+      const limits = (this.#limitLink = new LimitLink(
+        { name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, sharing: this.#sharing, maxCooldownMs: resolved.maxCooldownMs, notify: () => this.#waiters.notify() },
+        source,
+      )).connect();
+      this.#loading = Promise.all([loading, limits]).then(
+        () => void (this.#loading = undefined),
+        () => void (this.#loading = undefined),
+      );
     }
   }
 
@@ -125,7 +153,8 @@ export class KeyPool {
     if (this.#loading !== undefined) await this.#loading;
     const signal = options?.signal;
     if (signal?.aborted) throw signal.reason;
-    const scope = options?.scope ?? defaultScope;
+    const scope = this.#scopeOf(options?.scope);
+    const cost = options?.cost;
     // Allocation-aware on purpose, as this runs for every request. No closures in this method (one
     // would move its variables to the heap), few locals (each is a slot saved at every `await`), and
     // only `startedAt` is kept across an `await` as a number (epoch ms is a double: a heap number).
@@ -137,13 +166,14 @@ export class KeyPool {
 
     // The first pass uses the request's start time; a later one (after a wait or a failure) reads the clock.
     for (let now = startedAt; ; now = this.#clock.now()) {
-      // 1. Select a key that can serve, or wait for one inside the budget.
-      const key = this.#keys.select(now);
+      // 1. Select a key whose limit for the scope can take the request's cost (after a failure,
+      // another key when one can serve), or wait for one inside the budget.
+      const key = this.#keys.select(now, scope, cost, last?.key);
       if (key === undefined) {
         await this.#waitForKey(now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
         continue;
       }
-      if (this.#store.admit !== undefined && !(await this.#admitted(key, now))) continue;
+      if (this.#store.admit !== undefined && !(await this.#admitted(key, now, scope))) continue;
       const trial = key.breaker.status === 'half_open';
       if (trial && !(await this.#takeTrial(key, now))) continue;
       if (last !== undefined) this.#rotated(last, key, now, request);
@@ -152,6 +182,7 @@ export class KeyPool {
       attempts++;
       this.#keys.acquire(key, now);
       const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer, scope);
+      this.#reserve(ctx, key.limitFor(scope), cost);
       try {
         const value = await this.#start(attempt, ctx, signal);
         // 3. Record the success.
@@ -237,13 +268,23 @@ export class KeyPool {
     }
   }
 
+  /** The request claims its cost on its limit (group, scope) as it is sent. */
+  #reserve(ctx: Attempt, limit: Limit, cost: RequestCost | undefined): void {
+    limit.reserve(ctx, cost);
+    this.#sharing.detector?.sent(limit);
+  }
+
   #recordSuccess(ctx: Attempt): void {
     const key = ctx.key;
+    const limit = ctx.limit!;
     this.#tokens?.refund();
+    this.#outliers.succeeded(key);
+    limit.release(ctx);
+    limit.consecutive429 = 0;
     // A healthy key has no breaker state to settle; the rare case lives in its own method so this
     // one stays small enough for V8 to inline into `execute`, callees included.
     if (ctx.trial || key.breaker.consecutiveFailures !== 0) this.#recovered(ctx);
-    if (this.#keys.release(key)) this.#waiters.notify();
+    if (this.#keys.release(key) || (limit.blocking && this.#transitions.unblocked(limit))) this.#waiters.notify();
   }
 
   /** A success on a key with recent failures or on its half-open trial: close or reset its breaker. */
@@ -267,14 +308,25 @@ export class KeyPool {
       key.failures++;
       key.lastErrorKind = outcome.kind;
     }
-    if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(key, outcome, now, fresh);
+    const limit = ctx.limit!;
+    limit.release(ctx);
+    if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(ctx, outcome, now, fresh);
     else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
-    else if (ctx.trial && fresh) key.breaker = releaseTrial(key.breaker);
+    else if (outcome.kind === 'provider_trouble' && this.#transitions.troubled(ctx, now, fresh)) {
+      // Ejected as an outlier (its breaker opened, the trial with it).
+    } else if (ctx.trial && fresh) key.breaker = releaseTrial(key.breaker);
     // Released after the verdict is saved, so no other process starts a trial whose answer is known.
     if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     key.inFlight--;
-    if (this.#keys.refresh(key, now)) this.#waiters.notify();
+    if (this.#keys.refresh(key, now) || this.#transitions.unblocked(limit)) this.#waiters.notify();
     return outcome;
+  }
+
+  /** The request's scope: the model it names, mapped by `scopeOf`, or the default scope. */
+  #scopeOf(named: string | undefined): string {
+    if (named === undefined) return defaultScope;
+    const scopeOf = this.#options.scopeOf;
+    return scopeOf === undefined ? named : scopeOf(named);
   }
 
   #classify(error: unknown, now: number): Outcome {
@@ -287,7 +339,7 @@ export class KeyPool {
   }
 
   /** Asks the store's fleet-wide limit; a key without room is sidelined locally until its window frees. */
-  async #admitted(key: KeyEntry, now: number): Promise<boolean> {
+  async #admitted(key: KeyEntry, now: number, scope: string): Promise<boolean> {
     let verdict: true | number;
     try {
       verdict = await this.#store.admit!(this.name, key.id);
@@ -299,7 +351,7 @@ export class KeyPool {
     key.cooldownUntil = Math.max(key.cooldownUntil, now + waitMs);
     key.cooldownSource = 'fleet_limit';
     this.#keys.refresh(key, now);
-    if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs: waitMs, until: key.cooldownUntil, source: 'fleet_limit', at: now });
+    if (this.#events.has('key.rate_limited')) this.#events.emit('key.rate_limited', { pool: this.name, keyId: key.id, retryAfterMs: waitMs, until: key.cooldownUntil, source: 'fleet_limit', scope, group: key.group.id, at: now });
     return false;
   }
 
@@ -372,9 +424,9 @@ export class KeyPool {
     this.#events.emit('request.failed', { pool: this.name, keyId: key?.id, request, scope, attempts, durationMs: at - startedAt, kind, status, at });
   }
 
-  #share(key: KeyEntry, now: number): void {
+  #share(key: KeyEntry, now: number, operator?: boolean): void {
     key.stateUpdatedAt = now;
-    this.#link?.save(key, now);
+    this.#link?.save(key, now, operator);
   }
 
   on<E extends KeymeshEventName>(name: E, listener: KeymeshListener<E>): this {
@@ -393,7 +445,9 @@ export class KeyPool {
     this.#keys.wakeAll(now);
     const keys = [...this.#keys.entries()].map((entry) => snapshotKey(entry, now));
     const available = keys.filter((key) => key.available).length;
-    return { name: this.name, available, healthy: available > 0, size: keys.length, at: now, keys };
+    const sharedQuotas = this.#sharing.findings.map((finding) => ({ ...finding, keyIds: [...finding.keyIds] }));
+    const store = this.#ownsStore ? undefined : this.#store.health?.();
+    return { name: this.name, available, healthy: available > 0, size: keys.length, at: now, keys, sharedQuotas, ...(store === undefined ? {} : { store }) };
   }
 
   /** Adds a key at run time; returns its id. */
@@ -407,6 +461,7 @@ export class KeyPool {
   removeKey(id: string): void {
     const entry = this.#admin.require(id);
     this.#keys.remove(entry);
+    this.#outliers.forget(entry);
     this.#store.forget?.(this.name, id);
   }
 
@@ -435,7 +490,11 @@ export class KeyPool {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.failAll(new PoolClosedError(this.name));
+    // Claims of requests still in flight are released now (their answers will find them released).
+    for (const group of this.#keys.groups()) for (const limit of group.limits.values()) limit.releaseAll();
+    this.#keys.close();
     this.#link?.close();
+    this.#limitLink?.close();
     this.#events.clear();
     if (this.#ownsStore) await this.#store.close?.();
   }

@@ -15,6 +15,11 @@ export type KeySpec =
       priority?: number;
       /** Most requests this key may have in flight at once. Default unlimited. */
       maxConcurrent?: number;
+      /**
+       * The quota group (organisation, project or workspace) whose limits this key shares with the
+       * other keys of the same group. Default: the key alone.
+       */
+      group?: string;
     };
 
 export interface NormalizedKey {
@@ -24,9 +29,10 @@ export interface NormalizedKey {
   weight: number;
   priority: number;
   maxConcurrent: number;
+  group: string | undefined;
 }
 
-const keyOptionNames = new Set(['id', 'secret', 'weight', 'priority', 'maxConcurrent']);
+const keyOptionNames = new Set(['id', 'secret', 'weight', 'priority', 'maxConcurrent', 'group']);
 
 /**
  * A digest id: 96 bits of SHA-256 under a Keymesh-specific prefix. Stable across processes (a
@@ -48,12 +54,12 @@ export function maskSecret(secret: string): string {
 export function normalizeKey(spec: unknown, path: string): NormalizedKey {
   const options = typeof spec === 'string' || spec === undefined || spec === null ? { secret: spec } : spec;
   if (typeof options !== 'object') {
-    throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must be a secret string or { secret, id?, weight?, priority?, maxConcurrent? }.`, path);
+    throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must be a secret string or { secret, id?, weight?, priority?, maxConcurrent?, group? }.`, path);
   }
   const record = options as Record<string, unknown>;
   for (const name of Object.keys(record)) {
     if (!keyOptionNames.has(name)) {
-      throw new ConfigError(ErrorCodes.UNKNOWN_OPTION, `${path}.${name} is not a key option; use id, secret, weight, priority or maxConcurrent.`, `${path}.${name}`);
+      throw new ConfigError(ErrorCodes.UNKNOWN_OPTION, `${path}.${name} is not a key option; use id, secret, weight, priority, maxConcurrent or group.`, `${path}.${name}`);
     }
   }
   const secret = checkSecret(record.secret, `${path}.secret`);
@@ -65,6 +71,7 @@ export function normalizeKey(spec: unknown, path: string): NormalizedKey {
     weight: checkNumber(record.weight, 1, `${path}.weight`, { min: 0, exclusiveMin: true }),
     priority: checkNumber(record.priority, 0, `${path}.priority`, { min: -Infinity }),
     maxConcurrent: checkNumber(record.maxConcurrent, Infinity, `${path}.maxConcurrent`, { min: 1, integer: true, allowInfinity: true }),
+    group: checkGroup(record.group, secret, `${path}.group`),
   };
 }
 
@@ -93,6 +100,17 @@ function checkId(id: unknown, secret: string, path: string): string {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must not contain the key's secret (ids appear in events, logs and health output).`, path);
   }
   return id;
+}
+
+function checkGroup(group: unknown, secret: string, path: string): string | undefined {
+  if (group === undefined) return undefined;
+  if (typeof group !== 'string' || group.trim() === '' || group.length > 200) {
+    throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must be a non-empty string of at most 200 characters (the organisation, project or workspace the key belongs to).`, path);
+  }
+  if (sharesRun(group, secret, Math.min(secret.length, leakRunLength))) {
+    throw new ConfigError(ErrorCodes.INVALID_OPTION, `${path} must not contain the key's secret (group names appear in events, logs and health output).`, path);
+  }
+  return group;
 }
 
 /** A run this long of a random secret is as good as a leak of it. */

@@ -47,6 +47,17 @@ export interface KeyPoolOptions {
   store?: StateStore;
   /** Longest wait for the store's state before serving from local state. Default 1,000. */
   storeLoadTimeoutMs?: number;
+  /**
+   * Maps a request's model to the scope whose limit it draws on, for models that share one limit
+   * (e.g. `(model) => model.startsWith('gpt-4o') ? 'gpt-4o' : model`). Default: the model itself.
+   */
+  scopeOf?: (model: string) => string;
+  /**
+   * `'detect'` (default): keys in different groups whose quota readings can only come from one
+   * provider bucket are reported (`quota.shared`) and treated as one group from then on.
+   * `'declared'`: only the `group` of each key spec counts.
+   */
+  groups?: 'detect' | 'declared';
   /** Time source, for tests. */
   clock?: Clock;
   /** Random source in [0, 1), for tests. */
@@ -65,13 +76,15 @@ export interface ResolvedOptions {
   classify: Classifier | undefined;
   store: StateStore | undefined;
   storeLoadTimeoutMs: number;
+  scopeOf: ((model: string) => string) | undefined;
+  groups: 'detect' | 'declared';
   clock: Clock;
   random: RandomSource;
 }
 
 const topLevel = [
   'name', 'keys', 'strategy', 'breaker', 'retry', 'rateLimitCooldownMs', 'quotaCooldownMs', 'maxCooldownMs',
-  'attemptTimeoutMs', 'classify', 'store', 'storeLoadTimeoutMs', 'clock', 'random',
+  'attemptTimeoutMs', 'classify', 'store', 'storeLoadTimeoutMs', 'scopeOf', 'groups', 'clock', 'random',
 ];
 const breakerNames = ['failureThreshold', 'cooldownMs', 'trialLeaseMs'];
 const retryNames = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'budgetMs', 'tokens'];
@@ -120,6 +133,8 @@ export function resolveOptions(options: KeyPoolOptions, extraNames: readonly str
     classify: functionOption(options.classify, 'classify'),
     store: resolveStore(options.store),
     storeLoadTimeoutMs: checkNumber(options.storeLoadTimeoutMs, 1_000, 'storeLoadTimeoutMs', { min: 0 }),
+    scopeOf: functionOption(options.scopeOf, 'scopeOf'),
+    groups: resolveGroups(options.groups),
     clock: resolveClock(options.clock),
     random: functionOption(options.random, 'random') ?? Math.random,
   };
@@ -171,6 +186,12 @@ function resolveStore(value: unknown): StateStore | undefined {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `\`store\` must implement StateStore (${methods.join(', ')}).`, 'store');
   }
   return value as StateStore;
+}
+
+function resolveGroups(value: unknown): 'detect' | 'declared' {
+  if (value === undefined) return 'detect';
+  if (value === 'detect' || value === 'declared') return value;
+  throw new ConfigError(ErrorCodes.INVALID_OPTION, `\`groups\` must be 'detect' (find keys sharing a quota) or 'declared' (only each key's \`group\`); got ${JSON.stringify(typeof value === 'string' ? value : typeof value)}.`, 'groups');
 }
 
 function resolveClock(value: unknown): Clock {

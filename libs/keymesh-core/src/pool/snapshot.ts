@@ -1,12 +1,37 @@
 import type { OutcomeKind } from '../classify/outcome.js';
+import { dimensionCount, dimensionNames } from '../limits/dimensions.js';
+import type { Limit } from '../limits/limit.js';
+import type { SharedQuotaFinding } from '../limits/shared-quota.js';
+import type { LimitDimension } from '../request/request-info.js';
+import type { StoreHealth } from '../store/state-store.js';
 import type { KeyEntry } from './key-entry.js';
+
+/** Per dimension the provider reported; absent dimensions are not limited as far as anyone knows. */
+export type PerDimension = Partial<Record<LimitDimension, number>>;
+
+/** One limit of a key's quota group: the group's allowance for one scope. */
+export interface LimitSnapshot {
+  scope: string;
+  /** Not sidelined for this scope (a request may still wait for its cost to fit). */
+  available: boolean;
+  /** Epoch ms from which the limit takes requests again (≤ now when available). */
+  availableAt: number;
+  /** What the last current reading said remains, less what requests in flight reserved. */
+  remaining: PerDimension;
+  /** Costs reserved by requests sent since the last reading and not yet answered. */
+  reserved: PerDimension;
+  /** The whole limit per window, as last reported. */
+  limit: PerDimension;
+}
 
 export interface KeySnapshot {
   id: string;
   /** Masked secret, e.g. `sk-…9f3a`. */
   hint: string;
+  /** The quota group: the declared `group`, a detected group's id, or the key id of a key alone. */
+  group: string;
   state: 'closed' | 'open' | 'half_open' | 'disabled';
-  /** Can take a request now (an open key whose time has passed takes the half-open trial). */
+  /** Can serve at least one scope it has seen (the default scope when none) now; an open key whose time has passed takes the half-open trial. */
   available: boolean;
   /** Epoch ms from which the key can serve (≤ now when available); null while disabled until enabled. */
   availableAt: number | null;
@@ -21,6 +46,8 @@ export interface KeySnapshot {
   headroom: number | null;
   weight: number;
   priority: number;
+  /** The group's limits, one per scope seen. */
+  limits: LimitSnapshot[];
 }
 
 export interface PoolSnapshot {
@@ -32,13 +59,18 @@ export interface PoolSnapshot {
   size: number;
   at: number;
   keys: KeySnapshot[];
+  /** Keys found to share one provider quota although declared apart (shared-quota detection). */
+  sharedQuotas: SharedQuotaFinding[];
+  /** The shared store's own state (a store given as `store` that reports it): `up`, or why the pool serves from local state. */
+  store?: StoreHealth;
 }
 
 export function snapshotKey(entry: KeyEntry, now: number): KeySnapshot {
-  const at = entry.availableAt();
+  const at = entry.servesAt();
   return {
     id: entry.id,
     hint: entry.hint,
+    group: entry.group.id,
     state: entry.state(),
     available: at <= now,
     availableAt: Number.isFinite(at) ? at : null,
@@ -51,5 +83,22 @@ export function snapshotKey(entry: KeyEntry, now: number): KeySnapshot {
     headroom: entry.headroomUnit === 0 && entry.headroom === 1 ? null : entry.headroom,
     weight: entry.weight,
     priority: entry.priority,
+    limits: [...entry.group.limits.values()].map((limit) => snapshotLimit(limit, now)),
   };
+}
+
+export function snapshotLimit(limit: Limit, now: number): LimitSnapshot {
+  const remaining: PerDimension = {};
+  const reserved: PerDimension = {};
+  const whole: PerDimension = {};
+  for (let d = 0; d < dimensionCount; d++) {
+    const left = limit.remainingOf(d, now);
+    if (left === null) continue;
+    const name = dimensionNames[d]!;
+    remaining[name] = left;
+    reserved[name] = limit.reserved[d]!;
+    if (!Number.isNaN(limit.whole[d])) whole[name] = limit.whole[d]!;
+  }
+  const availableAt = Math.max(limit.cooldownUntil, 0);
+  return { scope: limit.scope, available: limit.cooldownUntil <= now, availableAt: availableAt <= now ? Math.min(availableAt, now) : availableAt, remaining, reserved, limit: whole };
 }

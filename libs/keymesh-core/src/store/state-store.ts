@@ -21,6 +21,14 @@ export interface SharedKeyState {
    * every process counts against the "at most half the keys ejected" bound. Absent means `'failures'`.
    */
   openReason?: CircuitOpenReason;
+  /**
+   * A digest of the key's secret (never the secret): a state written for another secret under the
+   * same id (two deployments sharing a store prefix, each with a key called `primary`) is ignored.
+   * States written before it existed have none and are accepted.
+   */
+  fingerprint?: string;
+  /** Set on a change made by `enableKey` / `disableKey`: an operator's word, which wins over any stored state. */
+  operator?: true;
 }
 
 /** Why a circuit opened: key-scoped failures in a row, or provider trouble on this key alone (outlier ejection). */
@@ -80,6 +88,18 @@ export interface StoreErrorInfo {
 }
 
 /**
+ * What a shared store says about itself, shown in the pool's snapshot and health output: whether
+ * it is sharing (`up`) or the pools serve from local state because it is `down` (unreachable) or
+ * `refused` (reachable, but refusing the store's commands: credentials, permissions, a read-only
+ * replica), and the failure behind it. Never a secret or a password.
+ */
+export interface StoreHealth {
+  status: 'connecting' | 'up' | 'down' | 'refused' | 'closed';
+  /** What failed (operation, code such as `NOAUTH`, message) and since when (epoch ms), when not up. */
+  error?: StoreErrorInfo & { at: number };
+}
+
+/**
  * Where pools keep the state that decides key eligibility. The in-process `MemoryStore` is the
  * default; `@keymesh/redis` shares it across a fleet. A store is consulted only when state
  * changes and for the half-open trial, never on the success path of a healthy key.
@@ -104,6 +124,8 @@ export interface StateStore {
   admit?(pool: string, keyId: string): true | number | Promise<true | number>;
   /** Lets pools report store failures as `store.error` events. Returns an unsubscribe function. */
   onError?(listener: (error: StoreErrorInfo) => void): () => void;
+  /** The store's own state, for snapshots and health output (`snapshot().store`). */
+  health?(): StoreHealth;
   /**
    * Limits per (group, scope) and detected groups. Optional: a store without them shares key
    * state only, and each process keeps its own limits. `loadShared` is awaited with `load`
