@@ -9,9 +9,10 @@ import { blockPackagesHook, ensureBuilt, removeScratch, root, scratchFile } from
  * `require()`-able from CommonJS on Node 22 and 24, with types, README and LICENSE.
  */
 const packages = [
-  { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
+  { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini', '/fetch'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
   { dir: 'libs/keymesh-redis', name: '@keymesh/redis', subpaths: [''], exports: ['RedisStore'] },
+  { dir: 'libs/keymesh-proxy', name: '@keymesh/proxy', subpaths: [''], exports: ['startProxy', 'resolveConfig', 'readConfigFile', 'proxyEnvironment'], dependencies: { '@keymesh/core': '^0.1.0' } },
   { dir: 'libs/express-keymesh', name: '@keymesh/express', subpaths: [''], exports: ['keymesh', 'keymeshErrorHandler', 'signalOf', 'healthHandler'] },
   {
     dir: 'libs/nestjs-keymesh',
@@ -39,6 +40,7 @@ describe.each(packages)('$name', (pkg) => {
       const out = runNode('check.mjs', `import * as m from '${pkg.name}${subpath}'; console.log(JSON.stringify(Object.keys(m)));`);
       const names = JSON.parse(out) as string[];
       if (subpath === '') for (const name of pkg.exports) expect(names).toContain(name);
+      else if (subpath === '/fetch') expect(names).toEqual(expect.arrayContaining(['keymeshFetch', 'poolOf']));
       else expect(names).toEqual(expect.arrayContaining(['createKeymesh', 'poolOf']));
     }
   });
@@ -78,9 +80,10 @@ describe.each(packages)('$name', (pkg) => {
     }
   });
 
-  it('declares no runtime dependencies, an engines floor and the Apache-2.0 licence', () => {
+  it('declares only its intended runtime dependencies (none for a library), an engines floor and the Apache-2.0 licence', () => {
     const manifest = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    expect(manifest.dependencies ?? {}).toEqual({});
+    // The proxy is an application (a CLI): it depends on the core at run time. Every library has none.
+    expect(manifest.dependencies ?? {}).toEqual('dependencies' in pkg ? pkg.dependencies : {});
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.engines).toEqual({ node: '>=22' });
   });
