@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { startFakeProvider, type FakeProvider, type FakeProviderOptions } from '@keymesh/testing';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ async function fake(options: Omit<Extract<FakeProviderOptions, { provider: 'http
   return provider;
 }
 
-function client(provider: FakeProvider, keys: KeyPoolOptions['keys'], options: Partial<KeyPoolOptions> & { auth?: HttpAuth } = {}) {
+function client(provider: FakeProvider, keys: KeyPoolOptions['keys'], options: Partial<KeyPoolOptions> & { auth?: HttpAuth; maxReplayBodyBytes?: number } = {}) {
   const { auth = 'bearer', ...pool } = options;
   const api = createKeymesh({ adapter: httpAdapter({ baseURL: provider.url, auth }), keys, strategy: 'priority', ...pool });
   open.push(poolOf(api));
@@ -178,3 +179,37 @@ function listen(server: Server): Promise<Server> {
   open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
+
+describe('httpAdapter: issue 12 (kept text, one-shot bodies)', () => {
+  it('an error body echoing the key is kept with the key masked: util.inspect cannot print it', async () => {
+    const echo = (secret: string) => ({ kind: 'status' as const, status: 503, body: { error: `bad gateway for key ${secret}` } });
+    const provider = await fake({ keys: { [A]: echo(A) } });
+    const api = client(provider, [A], { retry: { maxAttempts: 1 } });
+    const error = await api.fetch('/x').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(HttpStatusError);
+    expect((error as HttpStatusError).body).toContain('bad gateway for key sk-…aaaa');
+    expect(inspect(error, { depth: 10 })).not.toContain(A);
+  });
+
+  it('a stream body beyond maxReplayBodyBytes gets one attempt: the 429 answer is final, the key still sidelined', async () => {
+    const provider = await fake({ keys: { [A]: { kind: 'rate_limit', limit: 0, windowMs: 30_000 }, [B]: { kind: 'ok' } } });
+    const api = client(provider, [A, B], { maxReplayBodyBytes: 4 });
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"part":'));
+        controller.enqueue(new TextEncoder().encode('"two"}'));
+        controller.close();
+      },
+    });
+    const error = await api.fetch('/upload', { method: 'POST', body, headers: { 'content-type': 'application/json' } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toMatchObject({ status: 429 });
+    expect([provider.countFor(A), provider.countFor(B)]).toEqual([1, 0]);
+    expect(poolOf(api).snapshot().keys[0]).toMatchObject({ available: false, lastErrorKind: 'rate_limited' });
+  });
+});

@@ -3,6 +3,9 @@ import { classifyStatus } from '../classify/default-classifier.js';
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import type { KeyPool } from '../pool/key-pool.js';
+import { markFinal } from '../adapters/final-attempt.js';
+import { redactText } from '../adapters/redact.js';
+import { replayableBody } from '../adapters/replayable-body.js';
 import { HttpStatusError, maxErrorBodyLength } from './http-status-error.js';
 import { parseBaseUrl, resolvePath } from './safe-url.js';
 
@@ -35,7 +38,7 @@ export function httpAdapter(options: HttpAdapterOptions): KeymeshAdapter<unknown
   const fetchImpl = options.fetch ?? globalThis.fetch;
   return {
     name: 'http',
-    wrap: (pool) => new PooledHttpClient(pool, base, auth, fetchImpl),
+    wrap: (pool, _client, wrapOptions) => new PooledHttpClient(pool, base, auth, fetchImpl, wrapOptions.maxReplayBodyBytes),
   };
 }
 
@@ -45,6 +48,7 @@ class PooledHttpClient implements HttpClient {
     private readonly base: URL,
     private readonly auth: HttpAuth,
     private readonly fetchImpl: typeof fetch,
+    private readonly maxReplayBodyBytes: number | undefined,
   ) {}
 
   get baseURL(): string {
@@ -54,8 +58,8 @@ class PooledHttpClient implements HttpClient {
   async fetch(path: string, init: RequestInit = {}): Promise<Response> {
     const url = resolvePath(this.base, path);
     const method = (init.method ?? 'GET').toUpperCase();
-    // A stream can be read once; buffering it lets a retry send the same bytes again.
-    const body = isOneShot(init.body) ? new Uint8Array(await new Response(init.body).arrayBuffer()) : init.body;
+    // A stream can be read once; a copy (within maxReplayBodyBytes) lets a retry send the same bytes again.
+    const { body, replayable } = await replayableBody(init.body, this.maxReplayBodyBytes);
     const signal = init.signal ?? undefined;
     return this.pool.execute(
       async (key, ctx) => {
@@ -64,13 +68,22 @@ class PooledHttpClient implements HttpClient {
         if (this.auth === 'bearer') headers.set('authorization', `Bearer ${key.secret}`);
         else if ('header' in this.auth) headers.set(this.auth.header, `${this.auth.prefix ?? ''}${key.secret}`);
         else target.searchParams.set(this.auth.query, key.secret);
-        const response = await this.fetchImpl(target, { ...init, body, headers, method, signal: ctx.signal, redirect: 'manual' });
+        let response: Response;
+        try {
+          response = await this.fetchImpl(target, { ...init, body: body as RequestInit["body"], headers, method, signal: ctx.signal, redirect: 'manual', ...(replayable ? {} : { duplex: 'half' }) } as RequestInit);
+        } catch (error) {
+          if (!replayable) markFinal(error);
+          throw error;
+        }
         if (response.ok) {
           ctx.observe(response.headers);
           return response;
         }
         if (response.status < 400 || classifyStatus(response.status) === 'caller_fault') return response;
-        throw new HttpStatusError({ status: response.status, headers: response.headers, body: await readBounded(response), method, url: url.href });
+        // Providers echo keys back in error bodies: the kept text never holds the secret.
+        const error = new HttpStatusError({ status: response.status, headers: response.headers, body: redactText(await readBounded(response), key.secret), method, url: url.href });
+        if (!replayable) markFinal(error);
+        throw error;
       },
       signal ? { signal } : undefined,
     );
@@ -85,10 +98,6 @@ function checkAuth(auth: unknown): HttpAuth {
     if (typeof query === 'string' && query !== '') return auth as HttpAuth;
   }
   throw new ConfigError(ErrorCodes.INVALID_OPTION, "`auth` must be 'bearer', { header: 'x-api-key' } or { query: 'key' }.", 'auth');
-}
-
-function isOneShot(body: unknown): body is ReadableStream | AsyncIterable<Uint8Array> {
-  return typeof body === 'object' && body !== null && (body instanceof ReadableStream || Symbol.asyncIterator in body);
 }
 
 async function readBounded(response: Response): Promise<string> {
