@@ -83,9 +83,9 @@ async function counters(url) {
   if (!res.ok) return {};
   const text = await res.text();
   return {
-    rotations: sumMetric(text, 'keymesh_key_rotations_total'),
-    rateLimited: sumMetric(text, 'keymesh_key_rate_limited_total'),
-    circuitsOpened: sumMetric(text, 'keymesh_circuit_transitions_total', 'to="open"'),
+    rotations: sumMetric(text, 'keymesh_rotations_total'),
+    rateLimited: sumMetric(text, 'keymesh_rate_limits_total'),
+    circuitsOpened: sumMetric(text, 'keymesh_circuit_transitions_total', 'keymesh_circuit_state="open"'),
   };
 }
 

@@ -7,6 +7,7 @@ import { PROVIDERS } from '../src/upstream/upstream.js';
 import { ROTATING_SCRIPT, USER_HI, fakeKey } from './helpers/scripts.js';
 import { SseClient, eventually } from './helpers/sse-client.js';
 import { TEST_POOL, TEST_TEXT, bootTestDemo, type TestDemo } from './helpers/test-demo.js';
+import { sampleOf } from './helpers/prometheus-text.js';
 
 const metricLine = (text: string, sample: string) => text.split('\n').find((line) => line.startsWith(sample + ' '));
 
@@ -120,7 +121,7 @@ describe('POST /chat when the caller leaves', () => {
     req.end(JSON.stringify({ provider, messages: USER_HI }));
     await new Promise((resolve) => setTimeout(resolve, 150));
     req.destroy();
-    const text = await eventually(metrics, (t) => metricLine(t, `keymesh_request_failures_total{pool="${provider}",kind="aborted"}`) !== undefined);
+    const text = await eventually(metrics, (t) => sampleOf(t, 'gen_ai_client_operation_duration_count', { keymesh_pool_name: provider, error_type: 'aborted' }) !== undefined);
     expect(metricLine(text, `demo_chat_requests_total{provider="${provider}",mode="json",outcome="aborted"}`)).toBeDefined();
   });
 });

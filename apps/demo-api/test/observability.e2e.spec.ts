@@ -8,11 +8,8 @@ import { CapturingLogger } from './helpers/capturing-logger.js';
 import { ROTATING_SCRIPT, USER_HI } from './helpers/scripts.js';
 import { SseClient } from './helpers/sse-client.js';
 import { TEST_POOL, bootTestDemo, secretsOf, type TestDemo } from './helpers/test-demo.js';
+import { sampleOf as sample } from './helpers/prometheus-text.js';
 
-const sample = (text: string, name: string) => {
-  const line = text.split('\n').find((l) => l.startsWith(name + ' '));
-  return line === undefined ? undefined : Number(line.slice(name.length + 1));
-};
 
 function expectNoSecret(demo: { secrets: string[] }, ...outputs: string[]): void {
   for (const output of outputs) for (const secret of demo.secrets) expect(output).not.toContain(secret);
@@ -50,12 +47,13 @@ describe('health, metrics, events and the dashboard page', () => {
     expectNoSecret(demo, JSON.stringify(res.body));
   });
 
-  it('GET /metrics: no rotation counted yet, every pool at zero requests', async () => {
+  it('GET /metrics: no request or rotation counted yet, every key available (gauges read at the scrape)', async () => {
     const res = await request(demo.server).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(res.text).not.toContain('keymesh_key_rotations_total{');
-    expect(sample(res.text, 'keymesh_requests_total{pool="openai",result="success"}')).toBe(0);
-    expect(sample(res.text, 'keymesh_pool_available_keys{pool="openai"}')).toBe(2);
+    expect(res.text).not.toContain('keymesh_rotations_total{');
+    expect(res.text).not.toContain('gen_ai_client_operation_duration_count{');
+    for (const pool of ['openai', 'anthropic', 'gemini']) expect(sample(res.text, 'keymesh_keys_available', { keymesh_pool_name: pool })).toBe(2);
+    expect(sample(res.text, 'keymesh_keys', { keymesh_pool_name: 'openai', keymesh_key_state: 'closed' })).toBe(2);
   });
 
   describe('after one chat per provider, each meeting its bad key first', () => {
@@ -63,23 +61,29 @@ describe('health, metrics, events and the dashboard page', () => {
       for (const provider of ['openai', 'anthropic', 'gemini']) await request(demo.server).post('/chat').send({ provider, messages: USER_HI }).expect(200);
     });
 
-    it('GET /metrics counts the rotations (by the key left and why), requests, and shows each key state; no secret', async () => {
+    it('GET /metrics (from @keymesh/opentelemetry) counts the rotations by the key left and why, requests by provider, and shows each key state; no secret', async () => {
       const { text } = await request(demo.server).get('/metrics').expect(200);
-      expect(sample(text, 'keymesh_key_rotations_total{pool="openai",from_key="limited",reason="rate_limited"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_rotations_total{pool="anthropic",from_key="no-credit",reason="quota_exhausted"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_rotations_total{pool="gemini",from_key="revoked",reason="key_rejected"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_rate_limited_total{pool="openai",key="limited",source="hint"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_disabled_total{pool="gemini",key="revoked",reason="key_rejected"}')).toBe(1);
-      expect(sample(text, 'keymesh_requests_total{pool="openai",result="success"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_state{pool="gemini",key="revoked",state="disabled"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_state{pool="openai",key="limited",state="closed"}')).toBe(1);
-      expect(sample(text, 'keymesh_key_available{pool="openai",key="limited"}')).toBe(0);
-      expect(sample(text, 'keymesh_key_available_in_seconds{pool="openai",key="limited"}')).toBeGreaterThan(20);
-      expect(sample(text, 'keymesh_pool_available_keys{pool="openai"}')).toBe(1);
-      expect(sample(text, 'keymesh_pool_healthy{pool="openai"}')).toBe(1);
-      expect(sample(text, 'demo_chat_requests_total{provider="openai",mode="json",outcome="ok"}')).toBe(1);
-      expect(text).toContain('# HELP keymesh_key_rotations_total');
-      expect(text).toContain('# TYPE keymesh_key_state gauge');
+      const pool = (name: string, labels: Record<string, string> = {}) => ({ keymesh_pool_name: name, ...labels });
+      expect(sample(text, 'keymesh_rotations_total', pool('openai', { keymesh_key_from_id: 'limited', keymesh_rotation_reason: 'rate_limited' }))).toBe(1);
+      expect(sample(text, 'keymesh_rotations_total', pool('anthropic', { keymesh_key_from_id: 'no-credit', keymesh_rotation_reason: 'quota_exhausted' }))).toBe(1);
+      expect(sample(text, 'keymesh_rotations_total', pool('gemini', { keymesh_key_from_id: 'revoked', keymesh_rotation_reason: 'key_rejected' }))).toBe(1);
+      expect(sample(text, 'keymesh_rate_limits_total', pool('openai', { keymesh_key_id: 'limited', keymesh_rate_limit_source: 'hint' }))).toBe(1);
+      expect(sample(text, 'keymesh_key_disables_total', pool('gemini', { keymesh_key_id: 'revoked', keymesh_disable_reason: 'key_rejected' }))).toBe(1);
+      expect(sample(text, 'keymesh_attempts_total', pool('openai', { keymesh_key_id: 'limited', keymesh_attempt_outcome: 'rate_limited' }))).toBe(1);
+      expect(sample(text, 'keymesh_attempts_total', pool('openai', { keymesh_key_id: 'good', keymesh_attempt_outcome: 'ok' }))).toBe(1);
+      // The GenAI conventions: one operation per request, by provider.
+      expect(sample(text, 'gen_ai_client_operation_duration_count', pool('openai', { gen_ai_provider_name: 'openai', gen_ai_operation_name: 'chat' }))).toBe(1);
+      expect(sample(text, 'gen_ai_client_operation_duration_count', pool('anthropic', { gen_ai_provider_name: 'anthropic' }))).toBe(1);
+      expect(sample(text, 'gen_ai_client_operation_duration_count', pool('gemini', { gen_ai_provider_name: 'gcp.gemini' }))).toBe(1);
+      expect(text).toContain('# UNIT gen_ai_client_operation_duration s');
+      expect(sample(text, 'keymesh_keys', pool('gemini', { keymesh_key_state: 'disabled' }))).toBe(1);
+      expect(sample(text, 'keymesh_keys', pool('openai', { keymesh_key_state: 'closed' }))).toBe(2);
+      expect(sample(text, 'keymesh_key_available', pool('openai', { keymesh_key_id: 'limited' }))).toBe(0);
+      expect(sample(text, 'keymesh_key_cooldown', pool('openai', { keymesh_key_id: 'limited' }))).toBeGreaterThan(20);
+      expect(sample(text, 'keymesh_keys_available', pool('openai'))).toBe(1);
+      expect(sample(text, 'demo_chat_requests_total', { provider: 'openai', mode: 'json', outcome: 'ok' })).toBe(1);
+      expect(text).toContain('# HELP keymesh_rotations_total');
+      expect(text).toContain('# TYPE keymesh_keys gauge');
       expectNoSecret(demo, text);
     });
 

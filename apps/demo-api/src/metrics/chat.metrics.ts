@@ -1,25 +1,22 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { OnEvent } from '@nestjs/event-emitter';
-import { Counter, type Registry } from 'prom-client';
+import type { Counter } from '@opentelemetry/api';
 import { CHAT_FINISHED, type ChatFinishedEvent } from '../chat/chat-finished.event.js';
-import { METRICS_REGISTRY } from './metrics.registry.js';
+import { DemoMeters } from './meter-provider.js';
 
-/** What the demo's own callers saw: `POST /chat` answers by provider, mode and outcome. */
+/** What the demo's own callers saw: `POST /chat` answers by provider, mode and outcome (`demo_chat_requests_total`). */
 @Injectable()
 export class ChatMetrics {
-  private readonly chats: Counter<'provider' | 'mode' | 'outcome'>;
+  private readonly chats: Counter;
 
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
-    this.chats = new Counter({
-      name: 'demo_chat_requests_total',
-      help: 'POST /chat requests by provider, mode (json or stream) and outcome (ok, error, aborted: the caller left and the upstream call was cancelled).',
-      labelNames: ['provider', 'mode', 'outcome'],
-      registers: [registry],
+  constructor(meters: DemoMeters) {
+    this.chats = meters.provider.getMeter('keymesh-demo').createCounter('demo.chat.requests', {
+      description: 'POST /chat requests by provider, mode (json or stream) and outcome (ok, error, aborted: the caller left and the upstream call was cancelled).',
     });
   }
 
   @OnEvent(CHAT_FINISHED)
   finished(e: ChatFinishedEvent): void {
-    this.chats.inc({ provider: e.provider, mode: e.stream ? 'stream' : 'json', outcome: e.outcome });
+    this.chats.add(1, { provider: e.provider, mode: e.stream ? 'stream' : 'json', outcome: e.outcome });
   }
 }

@@ -1,16 +1,15 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
-import type { Registry } from 'prom-client';
-import { METRICS_REGISTRY } from './metrics.registry.js';
+import { Controller, Get, Header } from '@nestjs/common';
+import { DemoMeters } from './meter-provider.js';
 
-/** `GET /metrics` in the Prometheus text format. */
+/** `GET /metrics` in the Prometheus text format, collected at each scrape. */
 @Controller('metrics')
 export class MetricsController {
-  constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
+  constructor(private readonly meters: DemoMeters) {}
 
   @Get()
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   @Header('cache-control', 'no-store')
   scrape(): Promise<string> {
-    return this.registry.metrics();
+    return this.meters.reader.scrape();
   }
 }

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
 import { ChatMetrics } from './chat.metrics.js';
+import { DemoMeters } from './meter-provider.js';
 import { MetricsController } from './metrics.controller.js';
-import { metricsRegistryProvider } from './metrics.registry.js';
-import { PoolEventMetrics } from './pool-event.metrics.js';
-import { PoolSnapshotMetrics } from './pool-snapshot.metrics.js';
+import { PoolMetrics } from './pool.metrics.js';
 
-/** Prometheus metrics: counters from pool events, gauges from snapshots, the demo's own chat counts. */
+/** Prometheus metrics through OpenTelemetry: every pool's from @keymesh/opentelemetry, and the demo's own chat counts. */
 @Module({
   controllers: [MetricsController],
-  providers: [metricsRegistryProvider, PoolEventMetrics, PoolSnapshotMetrics, ChatMetrics],
+  providers: [DemoMeters, PoolMetrics, ChatMetrics],
 })
 export class MetricsModule {}
