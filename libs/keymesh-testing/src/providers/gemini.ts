@@ -4,6 +4,7 @@ import { SSE_HEADERS, sseFrame, textPieces } from '../sse.js';
 import type { LimitName } from '../quota/quota-options.js';
 import { positiveInt, roughTokens, type LimitWire, type ProviderWire, type RouteResult, type WireContext, type WireRequest, type WireResponse } from '../wire.js';
 import { asRecord, embed, json } from './common.js';
+import { geminiToolCall } from './tool-calls.js';
 
 export const GEMINI_MODELS: readonly string[] = ['gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite', 'gemini-2.0-flash', 'text-embedding-004'];
 
@@ -85,6 +86,8 @@ function generate(req: WireRequest, ctx: WireContext, model: string, stream: boo
   const promptTokenCount = roughTokens(body['contents']);
   const usageMetadata = { promptTokenCount, candidatesTokenCount: pieces.length, totalTokenCount: promptTokenCount + pieces.length };
   const base = { modelVersion: model, responseId: ctx.requestId };
+  const toolCall = geminiToolCall(body, base, usageMetadata, stream, ctx);
+  if (toolCall) return toolCall;
   const candidate = (text: string, finishReason?: string) => ({ content: { parts: [{ text }], role: 'model' }, ...(finishReason ? { finishReason } : {}), index: 0 });
   if (!stream) {
     return json({ status: 200, headers: JSON_TYPE, body: { candidates: [candidate(ctx.text, 'STOP')], usageMetadata, ...base } });

@@ -1,6 +1,7 @@
 import { SSE_HEADERS, sseFrame, textPieces } from '../sse.js';
 import { roughTokens, type RouteResult, type WireContext, type WireRequest } from '../wire.js';
 import { asRecord, json } from './common.js';
+import { openaiResponsesToolCall } from './tool-calls.js';
 
 /**
  * `POST /v1/responses`, non-stream and stream. The stream carries the item/part lifecycle events
@@ -51,6 +52,8 @@ export function responsesRoute(req: WireRequest, ctx: WireContext): RouteResult 
     usage: u,
     metadata: {},
   });
+  const toolCall = openaiResponsesToolCall(body, (status, output) => response(status, output, status === 'completed' ? usage : null), ctx);
+  if (toolCall) return toolCall;
   const done = response('completed', [message('completed', [part(text)])], usage);
   if (body['stream'] !== true) return json({ status: 200, headers: { 'content-type': 'application/json' }, body: done });
 

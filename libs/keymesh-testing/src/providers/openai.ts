@@ -17,6 +17,7 @@ import {
 } from '../wire.js';
 import { asRecord, embed, json } from './common.js';
 import { responsesRoute } from './openai-responses.js';
+import { openaiChatToolCall } from './tool-calls.js';
 
 export const OPENAI_MODELS: readonly string[] = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
 
@@ -125,6 +126,8 @@ function chat(req: WireRequest, ctx: WireContext): RouteResult {
   const base = { id: `chatcmpl-${ctx.requestId}`, created: Math.floor(ctx.now / 1000), model: body['model'], service_tier: 'default', system_fingerprint: FINGERPRINT };
   const promptTokens = roughTokens(body['messages']);
   const usage = { prompt_tokens: promptTokens, completion_tokens: pieces.length, total_tokens: promptTokens + pieces.length };
+  const toolCall = openaiChatToolCall(body, base, usage, ctx);
+  if (toolCall) return toolCall;
   if (body['stream'] !== true) {
     const message = { role: 'assistant', content: ctx.text, refusal: null, annotations: [] };
     return json({
