@@ -10,16 +10,19 @@ export function redactText(text: string, secret: string): string {
   return secret !== '' && text.includes(secret) ? text.split(secret).join(maskSecret(secret)) : text;
 }
 
-/** Fields of an error that hold upstream text: SDK errors keep the parsed body as `error`, Keymesh's own as `body` / `event`. */
-const textFields = ['message', 'stack', 'error', 'body', 'event'] as const;
-
-/** Redacts `secret` in place from an error's message, stack and body fields, and from its causes. */
+/**
+ * Redacts `secret` in place from an error's own fields — message, stack and whatever the SDK
+ * keeps of the body (openai `error`, anthropic `error` and `apiMessage`, Keymesh's `body` and
+ * `event`) — and from its causes.
+ */
 export function redactError(error: unknown, secret: string, depth = 0): void {
   if (typeof error !== 'object' || error === null || secret === '' || depth > 4) return;
-  const target = error as Record<string, unknown>;
-  for (const field of textFields) {
-    const value = target[field];
-    if (value === undefined) continue;
+  for (const field of Object.getOwnPropertyNames(error)) {
+    const value = (error as Record<string, unknown>)[field];
+    if (field === 'cause') {
+      if (value !== error) redactError(value, secret, depth + 1);
+      continue;
+    }
     const redacted = redactValue(value, secret);
     if (redacted === value) continue;
     try {
@@ -28,7 +31,6 @@ export function redactError(error: unknown, secret: string, depth = 0): void {
       // A frozen or non-configurable field: nothing Keymesh can change.
     }
   }
-  if (target.cause !== error) redactError(target.cause, secret, depth + 1);
 }
 
 /** A copy of `value` with `secret` masked in every string; the same object when nothing changed. */

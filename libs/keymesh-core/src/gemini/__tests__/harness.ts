@@ -1,7 +1,7 @@
 import { GoogleGenAI, type HttpOptions } from '@google/genai';
 import { afterEach, beforeEach, expect } from 'vitest';
 import { createKeymesh, poolOf } from '@keymesh/core/gemini';
-import { keymeshEventNames, type KeyPool, type KeyPoolOptions, type KeymeshEventName, type KeymeshEvents } from '@keymesh/core';
+import { keymeshEventNames, type KeyPool, type KeyPoolOptions, type KeymeshEventName, type KeymeshEvents, type WrapOptions } from '@keymesh/core';
 import { expectNoSecretIn, notStarted } from '../../__tests__/sdk-helpers.js';
 import { startFakeProvider, type FakeProvider, type KeyBehaviour, type SdkFakeProviderOptions } from '@keymesh/testing';
 
@@ -38,7 +38,7 @@ export interface Rig {
 export interface RigOptions {
   /** Keys in pool order, each with its fake behaviour. */
   keys: Partial<Record<KeyId, KeyBehaviour>>;
-  pool?: Omit<KeyPoolOptions, 'keys'> & { idleTimeoutMs?: number };
+  pool?: Omit<KeyPoolOptions, 'keys'> & WrapOptions;
   httpOptions?: HttpOptions;
   fake?: Omit<SdkFakeProviderOptions, 'provider' | 'keys'>;
 }
