@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createKeymeshClients, healthReport, httpAdapter, isConfigError, parseKeyList } from '../index.js';
+import { createKeymeshClients, healthReport, httpAdapter, isConfigError, parseKeyList, poolOf } from '../index.js';
 
 const adapter = httpAdapter({ baseURL: 'http://127.0.0.1:1', auth: 'bearer' });
 
@@ -83,5 +83,37 @@ describe('exhaustedResponse', () => {
     expect(soon).toMatchObject({ status: 503, headers: { 'retry-after': '2', 'content-type': 'application/problem+json' }, body: { status: 503, pool: 'openai', retryAfterMs: 1_200 } });
     const never = exhaustedResponse(new PoolExhaustedError({ poolName: 'openai', retryAfterMs: null, keys: [], attempts: 1 }));
     expect(never.headers['retry-after']).toBeUndefined();
+  });
+});
+
+describe('createKeymeshClients with keymeshFetch clients', () => {
+  it('builds a keymeshFetch by name, on a pool named after it, with the shared defaults', async () => {
+    const { startFakeProvider } = await import('@keymesh/testing');
+    const fake = await startFakeProvider({ provider: 'openai', keys: { 'sk-test-group-fetch-aaaaaaaa': { kind: 'rate_limit', limit: 0, windowMs: 60_000 }, 'sk-test-group-fetch-bbbbbbbb': { kind: 'ok' } } });
+    try {
+      const group = createKeymeshClients<{ 'openai-fetch': typeof fetch }>({
+        clients: { 'openai-fetch': { fetch: { provider: 'openai', baseURL: fake.url }, keys: ['sk-test-group-fetch-aaaaaaaa', 'sk-test-group-fetch-bbbbbbbb'] } },
+        defaults: { strategy: 'priority' },
+      });
+      const fetchFn = group.clients['openai-fetch'];
+      expect(typeof fetchFn).toBe('function');
+      expect(poolOf(fetchFn)).toBe(group.pools['openai-fetch']);
+      expect(group.pools['openai-fetch'].name).toBe('openai-fetch');
+      const response = await fetchFn(`${fake.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'gpt-4o-mini', messages: [] }) });
+      expect(response.status).toBe(200);
+      // The priority default applied: the first key was tried first, then the request rotated.
+      expect(fake.requests.map((r) => r.key)).toEqual(['sk-test-group-fetch-aaaaaaaa', 'sk-test-group-fetch-bbbbbbbb']);
+      await group.close();
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('names a bad fetch option where it was written', () => {
+    expect(() => createKeymeshClients({ clients: { llm: { fetch: { provider: 'mistral' as never }, keys: ['sk-test-group-fetch-aaaaaaaa'] } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEYMESH_INVALID_OPTION', option: 'clients.llm.fetch.provider' }),
+    );
+    expect(() => createKeymeshClients({ clients: { llm: { fetch: { provider: 'openai' }, keys: [], strategy: 'random' } } })).toThrow(expect.objectContaining({ option: 'clients.llm.keys' }));
+    expect(() => createKeymeshClients({ clients: { llm: { fetch: 'openai' as never, keys: ['sk-test-group-fetch-aaaaaaaa'] } } })).toThrow(expect.objectContaining({ option: 'clients.llm.fetch' }));
   });
 });

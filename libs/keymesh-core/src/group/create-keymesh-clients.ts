@@ -1,6 +1,7 @@
 import { createKeymesh, poolOf, type WrapOptions } from '../adapters/create-keymesh.js';
 import type { KeymeshAdapter } from '../adapters/adapter.js';
 import { ConfigError } from '../errors/config-error.js';
+import { keymeshFetch, type KeymeshFetchBaseOptions } from '../fetch/keymesh-fetch.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import type { KeyPoolOptions } from '../pool/options.js';
@@ -8,8 +9,19 @@ import type { KeyPoolOptions } from '../pool/options.js';
 /** Pool options shared by every client of a group (everything but keys and the name). */
 export type SharedPoolOptions = Omit<KeyPoolOptions, 'keys' | 'name'> & WrapOptions;
 
-/** One named client: an SDK client (or an `adapter` such as `httpAdapter`) with its keys and its own pool options. */
-export type ClientConfig = SharedPoolOptions & { keys: KeyPoolOptions['keys'] } & ({ client: object; adapter?: undefined } | { adapter: KeymeshAdapter<never, unknown>; client?: object });
+/** What a `keymeshFetch` client takes besides its keys and pool options: `{ provider: 'openai' }` and optionally `baseURL`, `fetch`, `estimateTokens`. */
+export type FetchClientOptions = Omit<KeymeshFetchBaseOptions, 'idleTimeoutMs'>;
+
+/**
+ * One named client with its keys and its own pool options: an SDK client, an `adapter` such as
+ * `httpAdapter`, or `fetch: { provider }` for a `keymeshFetch` (for the Vercel AI SDK, LangChain.js
+ * and any client that takes a `fetch`).
+ */
+export type ClientConfig = SharedPoolOptions & { keys: KeyPoolOptions['keys'] } & (
+    | { client: object; adapter?: undefined; fetch?: undefined }
+    | { adapter: KeymeshAdapter<never, unknown>; client?: object; fetch?: undefined }
+    | { fetch: FetchClientOptions; client?: undefined; adapter?: undefined }
+  );
 
 export interface KeymeshClientsOptions<Names extends string = string> {
   clients: Record<Names, ClientConfig>;
@@ -41,7 +53,7 @@ export function createKeymeshClients<Clients extends Record<string, unknown>>(op
       if (typeof config !== 'object' || config === null) {
         throw new ConfigError(ErrorCodes.INVALID_OPTION, 'must be an object with `client` (or `adapter`) and `keys`.', '');
       }
-      const wrapped = createKeymesh({ ...options.defaults, ...config, name } as Parameters<typeof createKeymesh>[0]) as object;
+      const wrapped = config.fetch === undefined ? (createKeymesh({ ...options.defaults, ...config, name } as Parameters<typeof createKeymesh>[0]) as object) : fetchClient(name, config, options.defaults);
       clients[name] = wrapped;
       pools[name] = poolOf(wrapped);
     }
@@ -64,4 +76,20 @@ export function createKeymeshClients<Clients extends Record<string, unknown>>(op
       await Promise.all(Object.values(pools).map((pool) => pool.close()));
     },
   };
+}
+
+const fetchOptionNames = ['provider', 'baseURL', 'fetch', 'estimateTokens', 'defaultMaxOutputTokens'];
+
+/** A `keymeshFetch` client of the group; an error in its `fetch` options names them as written (`fetch.provider`). */
+function fetchClient(name: string, config: ClientConfig & { fetch: FetchClientOptions }, defaults: SharedPoolOptions | undefined): typeof fetch {
+  const { fetch: fetchOptions, ...poolOptions } = config;
+  if (typeof fetchOptions !== 'object' || fetchOptions === null) {
+    throw new ConfigError(ErrorCodes.INVALID_OPTION, "`fetch` must be keymeshFetch options, e.g. { provider: 'openai' }.", 'fetch');
+  }
+  try {
+    return keymeshFetch({ ...defaults, ...poolOptions, ...fetchOptions, name } as Parameters<typeof keymeshFetch>[0]);
+  } catch (error) {
+    if (error instanceof ConfigError && fetchOptionNames.includes(error.option ?? '')) throw new ConfigError(error.code, error.message, `fetch.${error.option}`);
+    throw error;
+  }
 }
