@@ -27,3 +27,4 @@ export type {
 export type { RecordedRequest } from './recorded-request.js';
 export { providerError, type ProviderFault, type ProviderErrorResponse } from './provider-errors.js';
 export type { QuotaOptions, QuotaOrganization, LimitTable, ModelLimits } from './quota/quota-options.js';
+export { startFakes, envFor, PLACEHOLDER_KEY, type FakeSet, type FakeSetOptions, type FakeSetMember } from './cli/fake-set.js';

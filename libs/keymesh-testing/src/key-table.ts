@@ -37,6 +37,11 @@ export class KeyTable {
     return this.scripts.has(key);
   }
 
+  /** The configured keys, in the order they were given. */
+  keys(): string[] {
+    return [...this.scripts.keys()];
+  }
+
   /** Replaces a key's script and forgets its position and windows. */
   set(key: string, script: readonly Behaviour[]): void {
     this.scripts.set(key, script);

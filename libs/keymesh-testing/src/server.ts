@@ -28,6 +28,8 @@ export interface FakeProvider {
   /** `http://host:port`, no trailing slash. */
   readonly origin: string;
   readonly port: number;
+  /** The keys the fake was given (in `keys` or a quota organisation), in that order; `setKey` adds to it. */
+  readonly keys: readonly string[];
   /** Every request so far, oldest first (a live view: `reset()` empties it). */
   readonly requests: readonly RecordedRequest[];
   /** Requests made with `key` (undefined: requests without a credential). */
@@ -150,6 +152,9 @@ export async function startFakeProvider(options: FakeProviderOptions): Promise<F
     url: origin + config.wire.basePath,
     origin,
     port,
+    get keys() {
+      return table.keys();
+    },
     requests,
     requestsFor: (key) => requests.filter((r) => r.key === key),
     countFor: (key) => requests.reduce((n, r) => (r.key === key ? n + 1 : n), 0),
