@@ -19,6 +19,8 @@ const benchmarks = [
   // Quota scenarios of issues 14 and 15: the pool against plain SDK clients, over real sockets.
   { name: 'quota-limits', file: 'quota-limits.mjs', flags: [] },
   { name: 'quota-admission', file: 'quota-admission.mjs', flags: [] },
+  // @keymesh/proxy: the sidecar's added latency, throughput and memory, over real sockets.
+  { name: 'proxy', file: 'proxy.mjs', flags: [] },
 ];
 
 const startedAt = new Date();

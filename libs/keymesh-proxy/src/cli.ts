@@ -11,12 +11,13 @@ import { startProxy } from './proxy-server.js';
 /** Exit codes (sysexits.h), so a supervisor can tell a bad config from a taken port. */
 const exitCodes = { ok: 0, usage: 64, unavailable: 69, software: 70, config: 78 } as const;
 
-const usage = `Usage: keymesh-proxy [--config keymesh.json] [--port 8787] [--host 127.0.0.1] [--allow-remote] [--print-env]
+const usage = `Usage: keymesh-proxy [--config keymesh.json] [--port 8787] [--host 127.0.0.1] [--allow-remote] [--log-requests] [--print-env]
 
   --config FILE    providers, keys, pool options, token, redis (JSON; see the README)
   --port N         port to listen on (default 8787, or the config's "port")
   --host H         address to bind (default 127.0.0.1; another address needs --allow-remote and a token)
   --allow-remote   allow binding a non-loopback address
+  --log-requests   one JSON log line per request (method, route, status, duration)
   --print-env      print the export lines that point the OpenAI, Anthropic and Gemini SDKs
                    (Node and Python) at this proxy, then exit
 
@@ -35,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
         host: { type: 'string' },
         'allow-remote': { type: 'boolean' },
         'print-env': { type: 'boolean' },
+        'log-requests': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -94,7 +96,7 @@ async function main(argv: string[]): Promise<number> {
     };
     process.on('SIGTERM', () => stop('SIGTERM'));
     process.on('SIGINT', () => stop('SIGINT'));
-    startProxy(config, { logger }).then(
+    startProxy(config, { logger, logRequests: flags['log-requests'] === true }).then(
       (started) => {
         proxy = started;
         if (started.token.source === 'generated') {

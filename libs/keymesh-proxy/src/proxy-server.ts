@@ -21,6 +21,8 @@ export interface StartProxyOptions {
   store?: StateStore;
   /** Where a generated token is kept when the config names no `tokenFile`. Default: `~/.config/keymesh-proxy/token`. */
   tokenFile?: string;
+  /** One log line per request (method, route, status, duration). Default false: lifecycle, warnings and errors only. */
+  logRequests?: boolean;
 }
 
 export interface RunningProxy {
@@ -36,6 +38,7 @@ export interface RunningProxy {
 /** Starts the proxy: one pool per configured provider behind `/openai/v1/*`, `/anthropic/v1/*`, `/gemini/v1beta/*`. */
 export async function startProxy(config: ResolvedProxyConfig, options: StartProxyOptions = {}): Promise<RunningProxy> {
   const logger = options.logger ?? silentLogger;
+  const logRequests = options.logRequests ?? false;
   const token = loadLocalToken(config.token, config.tokenFile ?? options.tokenFile ?? defaultTokenFile());
   const store = options.store ?? (config.redis ? await openStore(config.redis, logger) : undefined);
   const ownsStore = options.store === undefined && store !== undefined;
@@ -85,7 +88,7 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
     let routeName = 'refused';
     response.on('finish', () => {
       metrics.answered(routeName, response.statusCode);
-      logger.info('request', { method: request.method, route: routeName, status: response.statusCode, ms: Math.round(performance.now() - startedAt) });
+      if (logRequests) logger.info('request', { method: request.method, route: routeName, status: response.statusCode, ms: Math.round(performance.now() - startedAt) });
     });
     if (closing) return sendProblem(response, 503, 'shutting-down', 'The proxy is shutting down', { connection: 'close' });
     if (!hostAllowed(request.headers.host)) return sendProblem(response, 421, 'foreign-host', 'This proxy does not answer for that Host');

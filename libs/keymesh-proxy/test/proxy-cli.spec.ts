@@ -56,10 +56,16 @@ describe('keymesh-proxy (the CLI)', () => {
     expect(await proxy.exited).toBe(0);
     expect(proxy.err()).not.toContain('sk-test-cli');
     // The next start reads the stored token and does not print it again.
-    const again = runCli(['--config', config()], { HOME: home }, (err) => err.includes('"msg":"listening"'));
+    const again = runCli(['--config', config(), '--log-requests'], { HOME: home }, (err) => err.includes('"msg":"listening"'));
     await again.ready;
     expect(again.err()).not.toContain(token);
     expect(again.err()).toContain('"token":"stored"');
+    const url = (JSON.parse(again.err().split('\n').find((l) => l.includes('"msg":"listening"'))!) as { url: string }).url;
+    expect((await fetch(`${url}/health/keys?key=${token}`)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const requestLine = again.err().split('\n').find((l) => l.includes('"msg":"request"'));
+    expect(JSON.parse(requestLine!)).toMatchObject({ level: 'info', method: 'GET', route: 'health', status: 200 });
+    expect(again.err()).not.toContain(token);
     again.child.kill('SIGINT');
     expect(await again.exited).toBe(0);
   }, 30_000);
