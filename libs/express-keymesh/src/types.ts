@@ -30,8 +30,14 @@ export type KeymeshOptions<Configs extends Record<string, ClientConfig> = Record
   clients: Configs;
 };
 
-/** What `createKeymesh` returns for one client config: the adapter's wrapped client, or the SDK client's own type. */
-export type ClientOf<Config> = Config extends { adapter: KeymeshAdapter<never, infer Wrapped> } ? Wrapped : Config extends { client: infer Client } ? Client : never;
+/** What one client config makes: a `keymeshFetch` (`fetch: { provider }`), the adapter's wrapped client, or the SDK client's own type. */
+export type ClientOf<Config> = Config extends { fetch: object }
+  ? typeof fetch
+  : Config extends { adapter: KeymeshAdapter<never, infer Wrapped> }
+    ? Wrapped
+    : Config extends { client: infer Client }
+      ? Client
+      : never;
 
 /** The named, pooled clients of a `keymesh()` middleware: `ClientsOf<typeof mesh>`. */
 export type ClientsOf<Mesh> = Mesh extends { readonly clients: infer Clients } ? { readonly [K in keyof Clients]: Clients[K] } : never;
