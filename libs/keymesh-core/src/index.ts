@@ -9,7 +9,7 @@ export {
   charactersPerToken, defaultMaxOutputTokens, textLength, tokensOfCharacters,
   type ProviderName, type ProviderReader, type ReadRequestOptions, type EstimateTokens, type RequestCostOptions, type TokenEstimateRequest,
 } from './request/index.js';
-export type { KeySnapshot, PoolSnapshot } from './pool/snapshot.js';
+export type { KeySnapshot, QueueSnapshot, PoolSnapshot } from './pool/snapshot.js';
 
 export * from './errors/index.js';
 
@@ -23,7 +23,8 @@ export { readRateLimitHeaders, readRetryHint, type RateLimitReading } from './cl
 
 export { fullJitterDelay, backoffCeiling, type BackoffOptions } from './backoff/full-jitter.js';
 export type { BreakerState, BreakerStatus, BreakerOptions } from './breaker/breaker-state.js';
-export { RetryTokenBucket, type RetryTokenOptions } from './retry/retry-tokens.js';
+export { RetryBudget, defaultRetryBudget, type RetryBudgetOptions } from './retry/retry-budget.js';
+export { defaultOverload, type OverloadOptions } from './overload/overload-gate.js';
 
 export { createStrategy, strategyNames, isSelectionStrategy, type SelectableKey, type SelectionStrategy, type StrategyName } from './strategies/index.js';
 

@@ -13,20 +13,35 @@ export interface KeyUnavailableReason {
   availableAt: number | null;
 }
 
+/**
+ * Why no key took the request: `no_key`, none frees up inside the request's budget; `overload`, the
+ * pool's queue stands (requests have waited longer than the overload target for a whole interval)
+ * and this request would have waited longer than the target too, so it is refused at once.
+ */
+export type ExhaustionReason = 'no_key' | 'overload';
+
 /** No key of the pool can serve this request within the time budget. */
 export class PoolExhaustedError extends KeymeshError {
   readonly [poolExhaustedMarker] = true;
   readonly poolName: string;
-  /** Milliseconds until the earliest key frees up; `null` when every key is disabled until enabled again. */
+  /**
+   * Milliseconds until capacity is expected: the earliest key frees up, or (reason `overload`) the
+   * queue ahead of the request would have drained; `null` when every key is disabled until enabled again.
+   */
   readonly retryAfterMs: number | null;
   readonly keys: readonly KeyUnavailableReason[];
   readonly attempts: number;
+  readonly reason: ExhaustionReason;
 
-  constructor(init: { poolName: string; retryAfterMs: number | null; keys: KeyUnavailableReason[]; attempts: number; cause?: unknown }) {
+  constructor(init: { poolName: string; retryAfterMs: number | null; keys: KeyUnavailableReason[]; attempts: number; cause?: unknown; reason?: ExhaustionReason }) {
+    const reason = init.reason ?? 'no_key';
     const wait = init.retryAfterMs === null ? 'no key will free up by itself (all disabled)' : `the earliest key frees up in ${init.retryAfterMs} ms`;
-    super(ErrorCodes.POOL_EXHAUSTED, `Pool "${init.poolName}" has no key that can serve within the retry budget: ${wait}.`, {
-      cause: init.cause,
-    });
+    const message =
+      reason === 'overload'
+        ? `Pool "${init.poolName}" is overloaded: requests have been queuing for keys beyond the overload target, so this one is refused rather than queued; capacity is expected in ${init.retryAfterMs} ms.`
+        : `Pool "${init.poolName}" has no key that can serve within the retry budget: ${wait}.`;
+    super(ErrorCodes.POOL_EXHAUSTED, message, { cause: init.cause });
+    this.reason = reason;
     this.poolName = init.poolName;
     this.retryAfterMs = init.retryAfterMs;
     this.keys = init.keys;

@@ -1,4 +1,5 @@
 import type { OutcomeKind } from '../classify/outcome.js';
+import type { ExhaustionReason } from '../errors/pool-exhausted-error.js';
 import type { TokenUsage } from '../request/request-info.js';
 
 interface PoolEvent {
@@ -61,7 +62,8 @@ export interface KeymeshEvents {
   };
   'circuit.half_opened': KeyEvent;
   'circuit.closed': KeyEvent;
-  'pool.exhausted': PoolEvent & { retryAfterMs: number | null; attempts: number };
+  /** No key took a request: none frees up inside its budget (`no_key`), or the pool refused to queue it (`overload`). */
+  'pool.exhausted': PoolEvent & { retryAfterMs: number | null; attempts: number; reason: ExhaustionReason };
   /** The shared store failed; the pool goes on serving from its local state. */
   'store.error': PoolEvent & { operation: string; message: string; code?: string };
   /**

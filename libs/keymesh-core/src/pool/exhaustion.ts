@@ -1,4 +1,4 @@
-import { PoolExhaustedError, type KeyUnavailableReason } from '../errors/pool-exhausted-error.js';
+import { PoolExhaustedError, type ExhaustionReason, type KeyUnavailableReason } from '../errors/pool-exhausted-error.js';
 import type { KeyEntry } from './key-entry.js';
 
 /** An error listing a pool of 10,000 keys in full would be a liability; the soonest to free up are the useful ones. */
@@ -25,10 +25,11 @@ export function exhaustedError(
   retryAfterMs: number | null,
   attempts: number,
   cause: unknown,
+  reason: ExhaustionReason = 'no_key',
 ): PoolExhaustedError {
   const keys = [...entries]
     .map(reasonOf)
     .sort((a, b) => (a.availableAt ?? Infinity) - (b.availableAt ?? Infinity))
     .slice(0, maxReasons);
-  return new PoolExhaustedError({ poolName, retryAfterMs, keys, attempts, cause });
+  return new PoolExhaustedError({ poolName, retryAfterMs, keys, attempts, cause, reason });
 }

@@ -11,7 +11,9 @@ import { AttemptTimeoutError } from '../errors/attempt-timeout-error.js';
 import { PoolClosedError } from '../errors/pool-closed-error.js';
 import { EventEmitter } from '../events/event-emitter.js';
 import type { KeymeshEventName, KeymeshEvents, KeymeshListener } from '../events/pool-events.js';
-import { RetryTokenBucket } from '../retry/retry-tokens.js';
+import { OverloadGate } from '../overload/overload-gate.js';
+import { WaitQueue, type Waiter } from '../queue/wait-queue.js';
+import { RetryBudget } from '../retry/retry-budget.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { StateStore } from '../store/state-store.js';
 import { createStrategy } from '../strategies/index.js';
@@ -31,7 +33,6 @@ import { StoreLink } from './store-link.js';
 import { LimitLink } from './limit-link.js';
 import { QuotaSharing } from './quota-sharing.js';
 import type { Limit } from '../limits/limit.js';
-import { Waiters } from './waiters.js';
 
 export type AttemptFn<T> = (key: PoolKey, ctx: AttemptContext) => T | PromiseLike<T>;
 
@@ -66,8 +67,9 @@ export class KeyPool {
   readonly #clock: Clock;
   readonly #keys: KeySet;
   readonly #events = new EventEmitter();
-  readonly #waiters: Waiters;
-  readonly #tokens: RetryTokenBucket | undefined;
+  readonly #queue: WaitQueue;
+  readonly #overload: OverloadGate | undefined;
+  readonly #retries: RetryBudget | undefined;
   readonly #store: StateStore;
   readonly #ownsStore: boolean;
   readonly #admin: KeyPoolKeys;
@@ -75,7 +77,7 @@ export class KeyPool {
   readonly #outliers: OutlierDetector;
   readonly #sharing: QuotaSharing;
   readonly #observer = (attempt: Attempt, headers: HeaderSource) => {
-    if (this.#transitions.observe(attempt, headers)) this.#waiters.notify();
+    if (this.#transitions.observe(attempt, headers)) this.#wakeWaiters();
   };
   #loading: Promise<void> | undefined;
   #link: StoreLink | undefined;
@@ -100,7 +102,7 @@ export class KeyPool {
       reEnabled: (entry) => {
         if (this.#events.has('key.enabled')) this.#events.emit('key.enabled', { pool: this.name, keyId: entry.id, at: this.#clock.now(), reason: 'cooldown_elapsed' });
       },
-      woke: () => this.#waiters.notify(),
+      woke: () => this.#wakeWaiters(),
     });
     this.#outliers = new OutlierDetector(resolved.breaker.failureThreshold);
     this.#sharing = new QuotaSharing({
@@ -120,8 +122,9 @@ export class KeyPool {
     });
     this.#admin = new KeyPoolKeys(this.#keys, resolved.clock);
     this.#admin.addAll(options.keys);
-    this.#waiters = new Waiters(resolved.clock);
-    this.#tokens = resolved.retry.tokens ? new RetryTokenBucket(resolved.retry.tokens) : undefined;
+    this.#queue = new WaitQueue(resolved.clock);
+    this.#overload = resolved.overload === false ? undefined : new OverloadGate(resolved.overload);
+    this.#retries = resolved.retry.budget === false ? undefined : new RetryBudget(resolved.retry.budget);
     this.#ownsStore = resolved.store === undefined;
     this.#store = resolved.store ?? new MemoryStore({ clock: resolved.clock });
     // A store of the pool's own (the default) starts empty and has no other reader or writer:
@@ -132,12 +135,12 @@ export class KeyPool {
         {
           name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, events: this.#events, loadTimeoutMs: resolved.storeLoadTimeoutMs,
           bounds: { maxCooldownMs: resolved.maxCooldownMs, quotaCooldownMs: resolved.quotaCooldownMs, breakerCooldownMs: resolved.breaker.cooldownMs },
-          notify: () => this.#waiters.notify(),
+          notify: () => this.#wakeWaiters(),
         },
         source,
       )).connect();
       const limits = (this.#limitLink = new LimitLink(
-        { name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, sharing: this.#sharing, maxCooldownMs: resolved.maxCooldownMs, notify: () => this.#waiters.notify() },
+        { name: this.name, store: this.#store, keys: this.#keys, clock: resolved.clock, sharing: this.#sharing, maxCooldownMs: resolved.maxCooldownMs, notify: () => this.#wakeWaiters() },
         source,
       )).connect();
       this.#loading = Promise.all([loading, limits]).then(
@@ -159,18 +162,21 @@ export class KeyPool {
     // would move its variables to the heap), few locals (each is a slot saved at every `await`), and
     // only `startedAt` is kept across an `await` as a number (epoch ms is a double: a heap number).
     const startedAt = this.#clock.now();
+    this.#retries?.request(startedAt);
     const request = ++this.#requests;
     if (this.#events.has('request.started')) this.#events.emit('request.started', { pool: this.name, request, scope, at: startedAt });
     let attempts = 0;
     let last: Failure | undefined;
+    /** The request's place in line, while it waits for a key or holds its turn to take one. */
+    let turn: Waiter | undefined;
 
     // The first pass uses the request's start time; a later one (after a wait or a failure) reads the clock.
     for (let now = startedAt; ; now = this.#clock.now()) {
       // 1. Select a key whose limit for the scope can take the request's cost (after a failure,
       // another key when one can serve), or wait for one inside the budget.
-      const key = this.#keys.select(now, scope, cost, last?.key);
+      const key = !this.#queue.mayServe(scope, turn) ? undefined : this.#keys.select(now, scope, cost, last?.key);
       if (key === undefined) {
-        await this.#waitForKey(now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
+        turn = await this.#waitForKey(turn, now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
         continue;
       }
       if (this.#store.admit !== undefined && !(await this.#admitted(key, now, scope))) continue;
@@ -181,6 +187,8 @@ export class KeyPool {
       // 2. Attempt, awaited right here: no wrapper layer, so no extra promise tick per call.
       attempts++;
       this.#keys.acquire(key, now);
+      this.#overload?.dispatched(now);
+      if (turn !== undefined) turn = this.#served(turn, now);
       const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer, scope);
       this.#reserve(ctx, key.limitFor(scope), cost);
       try {
@@ -224,7 +232,7 @@ export class KeyPool {
       outcome.retry === false ||
       attempts >= retry.maxAttempts ||
       now + delayMs >= startedAt + retry.budgetMs ||
-      (outcome.kind === 'provider_trouble' && this.#tokens !== undefined && !this.#tokens.tryTake());
+      (outcome.kind === 'provider_trouble' && this.#retries !== undefined && !this.#retries.tryRetry(now));
     if (giveUp) {
       this.#failed(request, scope, startedAt, attempts, key, outcome.kind, outcome.status);
       throw error;
@@ -277,14 +285,13 @@ export class KeyPool {
   #recordSuccess(ctx: Attempt): void {
     const key = ctx.key;
     const limit = ctx.limit!;
-    this.#tokens?.refund();
     this.#outliers.succeeded(key);
     limit.release(ctx);
     limit.consecutive429 = 0;
     // A healthy key has no breaker state to settle; the rare case lives in its own method so this
     // one stays small enough for V8 to inline into `execute`, callees included.
     if (ctx.trial || key.breaker.consecutiveFailures !== 0) this.#recovered(ctx);
-    if (this.#keys.release(key) || (limit.blocking && this.#transitions.unblocked(limit))) this.#waiters.notify();
+    if (this.#keys.release(key) || (limit.blocking && this.#transitions.unblocked(limit))) this.#wakeWaiters();
   }
 
   /** A success on a key with recent failures or on its half-open trial: close or reset its breaker. */
@@ -318,7 +325,9 @@ export class KeyPool {
     // Released after the verdict is saved, so no other process starts a trial whose answer is known.
     if (ctx.trial) this.#store.releaseTrial(this.name, key.id);
     key.inFlight--;
-    if (this.#keys.refresh(key, now) || this.#transitions.unblocked(limit)) this.#waiters.notify();
+    if (this.#keys.refresh(key, now) || this.#transitions.unblocked(limit)) this.#wakeWaiters();
+    // A key sidelined for less time than the waiters were told: wake them when it frees up instead.
+    else if (this.#queue.size !== 0) this.#queue.alarm(this.#keys.earliestWake());
     return outcome;
   }
 
@@ -370,7 +379,14 @@ export class KeyPool {
     return false;
   }
 
+  /**
+   * No key for the request now, or others of its scope are ahead of it: wait in line (arrival
+   * order) until its turn, when it tries to select again; or fail fast when no key frees up inside
+   * the budget, or when the pool is overloaded and this request would wait long. Resolves with the
+   * request's place in line.
+   */
   async #waitForKey(
+    turn: Waiter | undefined,
     now: number,
     deadline: number,
     signal: AbortSignal | undefined,
@@ -379,20 +395,55 @@ export class KeyPool {
     last: Failure | undefined,
     request: number,
     scope: string,
-  ): Promise<void> {
+  ): Promise<Waiter> {
     const earliest = this.#keys.earliestWake();
-    const busy = this.#keys.busyCount > 0;
-    if ((busy && now < deadline) || earliest <= deadline) {
-      await this.#waiters.wait(Math.min(earliest, deadline) - now, signal).catch((reason: unknown) => {
-        this.#failed(request, scope, startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
-        throw reason;
-      });
-      return;
+    // Others ahead in line, or keys with requests in flight: a key may free up at any moment.
+    const anyMoment = this.#keys.busyCount > 0 || !this.#queue.mayServe(scope, turn);
+    let refusedMs: number | undefined;
+    if ((anyMoment && now < deadline) || earliest <= deadline) {
+      // Only a request about to join the line can be refused: one already in it keeps its place.
+      if (turn === undefined && this.#overload !== undefined) {
+        refusedMs = this.#overload.refusal({ headAgeMs: this.#headAgeMs(now), ahead: this.#queue.size, freeInMs: anyMoment ? 0 : Math.max(0, earliest - now) }, now);
+      }
+      if (refusedMs === undefined) {
+        turn ??= this.#queue.place(scope);
+        this.#queue.alarm(earliest);
+        try {
+          await this.#queue.wait(turn, deadline, signal);
+        } catch (reason) {
+          this.#failed(request, scope, startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
+          throw reason;
+        }
+        return turn;
+      }
     }
-    const retryAfterMs = busy ? 0 : Number.isFinite(earliest) ? Math.ceil(earliest - now) : null;
-    if (this.#events.has('pool.exhausted')) this.#events.emit('pool.exhausted', { pool: this.name, retryAfterMs, attempts, at: now });
+    if (turn !== undefined) this.#queue.leave(turn);
+    const reason = refusedMs === undefined ? 'no_key' : 'overload';
+    const retryAfterMs = refusedMs ?? (anyMoment ? 0 : Number.isFinite(earliest) ? Math.ceil(earliest - now) : null);
+    if (this.#events.has('pool.exhausted')) this.#events.emit('pool.exhausted', { pool: this.name, retryAfterMs, attempts, reason, at: now });
     this.#failed(request, scope, startedAt, attempts, last?.key, 'pool_exhausted');
-    throw exhaustedError(this.name, this.#keys.entries(), now, retryAfterMs, attempts, last?.error);
+    throw exhaustedError(this.name, this.#keys.entries(), now, retryAfterMs, attempts, last?.error, reason);
+  }
+
+  /** A waiter got its key: it leaves the line and passes the turn on; the queue it leaves tells the overload gate whether it stands. */
+  #served(turn: Waiter, now: number): undefined {
+    this.#queue.served(turn);
+    this.#overload?.observe(this.#headAgeMs(now), now);
+    return undefined;
+  }
+
+  /** How long the longest-waiting request has queued; 0 when none waits. */
+  #headAgeMs(now: number): number {
+    const oldest = this.#queue.oldestQueuedAt();
+    return oldest === undefined ? 0 : now - oldest;
+  }
+
+  /**
+   * A key freed up (or a limit, or a new key arrived): the oldest waiter of each scope gets its
+   * turn, and each that is served passes it on, so only as many wake as can be served.
+   */
+  #wakeWaiters(): void {
+    if (this.#queue.size !== 0) this.#queue.wakeHeads();
   }
 
   /** The request moves to another key after a key-scoped failure. */
@@ -447,13 +498,14 @@ export class KeyPool {
     const available = keys.filter((key) => key.available).length;
     const sharedQuotas = this.#sharing.findings.map((finding) => ({ ...finding, keyIds: [...finding.keyIds] }));
     const store = this.#ownsStore ? undefined : this.#store.health?.();
-    return { name: this.name, available, healthy: available > 0, size: keys.length, at: now, keys, sharedQuotas, ...(store === undefined ? {} : { store }) };
+    const queue = { length: this.#queue.size, oldestWaitMs: this.#headAgeMs(now), refusing: this.#overload?.refusing(now) ?? false };
+    return { name: this.name, available, healthy: available > 0, size: keys.length, at: now, keys, sharedQuotas, ...(store === undefined ? {} : { store }), queue };
   }
 
   /** Adds a key at run time; returns its id. */
   addKey(spec: KeySpec): string {
     const entry = this.#admin.add(spec);
-    this.#waiters.notify();
+    this.#wakeWaiters();
     return entry.id;
   }
 
@@ -477,19 +529,19 @@ export class KeyPool {
     const entry = this.#admin.require(id);
     const now = this.#clock.now();
     this.#transitions.enable(entry, now);
-    if (this.#keys.refresh(entry, now)) this.#waiters.notify();
+    if (this.#keys.refresh(entry, now)) this.#wakeWaiters();
   }
 
-  /** Tokens left in the retry budget bucket (undefined when the bucket is off). */
-  get retryTokens(): number | undefined {
-    return this.#tokens?.tokens;
+  /** Provider-trouble retries the retry budget allows now (undefined when `retry.budget` is off). */
+  get retriesAvailable(): number | undefined {
+    return this.#retries?.available(this.#clock.now());
   }
 
   /** Stops accepting requests, ends pending waits with `PoolClosedError`, and detaches from the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#waiters.failAll(new PoolClosedError(this.name));
+    this.#queue.failAll(new PoolClosedError(this.name));
     // Claims of requests still in flight are released now (their answers will find them released).
     for (const group of this.#keys.groups()) for (const limit of group.limits.values()) limit.releaseAll();
     this.#keys.close();

@@ -4,7 +4,8 @@ import type { Classifier } from '../classify/outcome.js';
 import type { BreakerOptions } from '../breaker/breaker-state.js';
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
-import { defaultRetryTokens, type RetryTokenOptions } from '../retry/retry-tokens.js';
+import { defaultOverload, type OverloadOptions } from '../overload/overload-gate.js';
+import { defaultRetryBudget, type RetryBudgetOptions } from '../retry/retry-budget.js';
 import type { StateStore } from '../store/state-store.js';
 import { isSelectionStrategy, isStrategyName, strategyNames, type SelectionStrategy, type StrategyName } from '../strategies/index.js';
 import { checkNumber, type KeySpec } from './key-spec.js';
@@ -18,8 +19,14 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Time a request may spend retrying and waiting for a key; no sleep or new attempt goes past it. Default 60,000. */
   budgetMs?: number;
-  /** Pool-wide retry token bucket limiting provider-trouble retries; `false` turns it off. */
-  tokens?: Partial<RetryTokenOptions> | false;
+  /**
+   * Pool-wide cap on provider-trouble retries: at most `ratio` × the requests of the last
+   * `windowMs` plus `minPerSecond` a second. Default `{ ratio: 0.2, windowMs: 10_000, minPerSecond: 1 }`;
+   * `false` turns it off.
+   */
+  budget?: Partial<RetryBudgetOptions> | false;
+  /** @deprecated Replaced by `budget` (the token bucket is gone): `tokens: false` still turns the budget off. */
+  tokens?: false;
 }
 
 export interface KeyPoolOptions {
@@ -58,6 +65,13 @@ export interface KeyPoolOptions {
    * `'declared'`: only the `group` of each key spec counts.
    */
   groups?: 'detect' | 'declared';
+  /**
+   * When waiting for a key stops being useful: once the oldest waiting request has queued longer
+   * than `targetMs` for a whole `intervalMs`, a request that would wait longer than `targetMs` is
+   * refused at once with `PoolExhaustedError` (reason `overload`). Default `{ targetMs: 100, intervalMs: 1_000 }`;
+   * `false`: requests always wait while a key frees up inside their budget.
+   */
+  overload?: Partial<OverloadOptions> | false;
   /** Time source, for tests. */
   clock?: Clock;
   /** Random source in [0, 1), for tests. */
@@ -68,7 +82,7 @@ export interface ResolvedOptions {
   name: string;
   strategy: StrategyName | SelectionStrategy;
   breaker: BreakerOptions & { trialLeaseMs: number };
-  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetMs: number; tokens: RetryTokenOptions | false };
+  retry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number; budgetMs: number; budget: RetryBudgetOptions | false };
   rateLimitCooldownMs: number;
   quotaCooldownMs: number;
   maxCooldownMs: number;
@@ -76,6 +90,7 @@ export interface ResolvedOptions {
   classify: Classifier | undefined;
   store: StateStore | undefined;
   storeLoadTimeoutMs: number;
+  overload: OverloadOptions | false;
   scopeOf: ((model: string) => string) | undefined;
   groups: 'detect' | 'declared';
   clock: Clock;
@@ -84,11 +99,12 @@ export interface ResolvedOptions {
 
 const topLevel = [
   'name', 'keys', 'strategy', 'breaker', 'retry', 'rateLimitCooldownMs', 'quotaCooldownMs', 'maxCooldownMs',
-  'attemptTimeoutMs', 'classify', 'store', 'storeLoadTimeoutMs', 'scopeOf', 'groups', 'clock', 'random',
+  'attemptTimeoutMs', 'classify', 'store', 'storeLoadTimeoutMs', 'overload', 'scopeOf', 'groups', 'clock', 'random',
 ];
 const breakerNames = ['failureThreshold', 'cooldownMs', 'trialLeaseMs'];
-const retryNames = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'budgetMs', 'tokens'];
-const tokenNames = ['capacity', 'retryCost', 'successRefund'];
+const retryNames = ['maxAttempts', 'baseDelayMs', 'maxDelayMs', 'budgetMs', 'budget', 'tokens'];
+const budgetNames = ['ratio', 'windowMs', 'minPerSecond'];
+const overloadNames = ['targetMs', 'intervalMs'];
 
 const positive = { min: 0, exclusiveMin: true } as const;
 const positiveInteger = { min: 1, integer: true } as const;
@@ -124,7 +140,7 @@ export function resolveOptions(options: KeyPoolOptions, extraNames: readonly str
       baseDelayMs,
       maxDelayMs,
       budgetMs: checkNumber(retry.budgetMs, 60_000, 'retry.budgetMs', positive),
-      tokens: resolveTokens(retry.tokens),
+      budget: resolveBudget(retry.budget, retry.tokens),
     },
     rateLimitCooldownMs: checkNumber(options.rateLimitCooldownMs, 1_000, 'rateLimitCooldownMs', positive),
     quotaCooldownMs: checkNumber(options.quotaCooldownMs, 3_600_000, 'quotaCooldownMs', positive),
@@ -133,6 +149,7 @@ export function resolveOptions(options: KeyPoolOptions, extraNames: readonly str
     classify: functionOption(options.classify, 'classify'),
     store: resolveStore(options.store),
     storeLoadTimeoutMs: checkNumber(options.storeLoadTimeoutMs, 1_000, 'storeLoadTimeoutMs', { min: 0 }),
+    overload: resolveOverload(options.overload),
     scopeOf: functionOption(options.scopeOf, 'scopeOf'),
     groups: resolveGroups(options.groups),
     clock: resolveClock(options.clock),
@@ -168,14 +185,36 @@ function resolveStrategy(value: unknown): StrategyName | SelectionStrategy {
   );
 }
 
-function resolveTokens(value: unknown): RetryTokenOptions | false {
-  if (value === false) return false;
-  const tokens = objectOption(value, 'retry.tokens', tokenNames);
+function resolveBudget(value: unknown, tokens: unknown): RetryBudgetOptions | false {
+  if (tokens !== undefined && tokens !== false) {
+    throw new ConfigError(
+      ErrorCodes.INVALID_OPTION,
+      '`retry.tokens` (a retry token bucket) was replaced by `retry.budget`: { ratio, windowMs, minPerSecond }, retries as a share of the requests of a sliding window (default 20 % of the last 10 s plus 1 a second). `retry.tokens: false` still turns it off.',
+      'retry.tokens',
+    );
+  }
+  if (value === false || tokens === false) return false;
+  const budget = objectOption(value, 'retry.budget', budgetNames);
   return {
-    capacity: checkNumber(tokens.capacity, defaultRetryTokens.capacity, 'retry.tokens.capacity', positive),
-    retryCost: checkNumber(tokens.retryCost, defaultRetryTokens.retryCost, 'retry.tokens.retryCost', { min: 0 }),
-    successRefund: checkNumber(tokens.successRefund, defaultRetryTokens.successRefund, 'retry.tokens.successRefund', { min: 0 }),
+    ratio: checkNumber(budget.ratio, defaultRetryBudget.ratio, 'retry.budget.ratio', { min: 0 }),
+    windowMs: checkNumber(budget.windowMs, defaultRetryBudget.windowMs, 'retry.budget.windowMs', { min: 10 }),
+    minPerSecond: checkNumber(budget.minPerSecond, defaultRetryBudget.minPerSecond, 'retry.budget.minPerSecond', { min: 0 }),
   };
+}
+
+function resolveOverload(value: unknown): OverloadOptions | false {
+  if (value === false) return false;
+  const overload = objectOption(value, 'overload', overloadNames);
+  const targetMs = checkNumber(overload.targetMs, defaultOverload.targetMs, 'overload.targetMs', positive);
+  const intervalMs = checkNumber(overload.intervalMs, defaultOverload.intervalMs, 'overload.intervalMs', { min: 10 });
+  if (intervalMs < targetMs) {
+    throw new ConfigError(
+      ErrorCodes.INVALID_NUMBER,
+      `overload.intervalMs (${intervalMs}) must be ≥ overload.targetMs (${targetMs}): a queue stands only once it stayed above the target for a whole interval.`,
+      'overload.intervalMs',
+    );
+  }
+  return { targetMs, intervalMs };
 }
 
 function resolveStore(value: unknown): StateStore | undefined {

@@ -153,26 +153,6 @@ describe('retries, budget and abort', () => {
     expect(pool.snapshot().keys[0]).toMatchObject({ lastErrorKind: 'provider_trouble', state: 'closed' });
   });
 
-  it('stops retrying provider trouble once the retry token bucket is empty, and refills it on success', async () => {
-    const clock = new ManualClock();
-    const pool = new KeyPool({ keys, clock, random: () => 0, retry: { tokens: { capacity: 10, retryCost: 5, successRefund: 5 } } });
-    let upstreamCalls = 0;
-    const outage = () =>
-      pool.execute(async () => {
-        upstreamCalls++;
-        throw httpError(503);
-      });
-    await outage().catch(() => {});
-    expect(upstreamCalls).toBe(3);
-    expect(pool.retryTokens).toBe(0);
-    upstreamCalls = 0;
-    await outage().catch(() => {});
-    await outage().catch(() => {});
-    expect(upstreamCalls).toBe(2);
-    await pool.execute(() => 'ok');
-    expect(pool.retryTokens).toBe(5);
-  });
-
   it('caps attempts at maxAttempts for provider trouble', async () => {
     const clock = new ManualClock();
     const pool = new KeyPool({ keys, clock, random: () => 0, retry: { maxAttempts: 3 } });

@@ -63,6 +63,18 @@ export interface PoolSnapshot {
   sharedQuotas: SharedQuotaFinding[];
   /** The shared store's own state (a store given as `store` that reports it): `up`, or why the pool serves from local state. */
   store?: StoreHealth;
+  /** Requests waiting for a key, and whether the pool refuses new ones (overload). */
+  queue: QueueSnapshot;
+}
+
+/** The pool's wait queue. */
+export interface QueueSnapshot {
+  /** Requests waiting for a key, over all scopes. */
+  length: number;
+  /** How long the longest-waiting one has waited, ms; 0 when none waits. */
+  oldestWaitMs: number;
+  /** True while the queue stands and requests that would wait long are refused at once (see the `overload` option). */
+  refusing: boolean;
 }
 
 export function snapshotKey(entry: KeyEntry, now: number): KeySnapshot {

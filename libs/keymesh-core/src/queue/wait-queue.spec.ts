@@ -76,7 +76,7 @@ describe('WaitQueue', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('an abort rejects with the reason, leaves the line and clears the timer; the others keep their order', async () => {
+  it('an abort rejects with the reason, leaves the line and clears the timer; the next one gets the turn the head leaves', async () => {
     const clock = new ManualClock();
     const queue = new WaitQueue(clock);
     const log: number[] = [];
@@ -86,14 +86,28 @@ describe('WaitQueue', () => {
     controller.abort(new Error('caller gave up'));
     expect(await first.done).toEqual(new Error('caller gave up'));
     expect(queue.length('a')).toBe(1);
-    queue.wake('a', 1);
     await settle();
+    expect(second.waiter.state).toBe('turn');
     expect(log).toEqual([second.waiter.seq]);
     expect(clock.pendingTimers).toBe(0);
     // Waiting on an aborted signal rejects at once and takes no place.
     const aborted = AbortSignal.abort(new Error('already'));
     await expect(queue.wait(queue.place('a'), Infinity, aborted)).rejects.toThrow('already');
     expect(queue.length('a')).toBe(1);
+  });
+
+  it('leave: a turn holder or a head that gives up passes the turn on (the next may fit); one further back does not', () => {
+    const queue = new WaitQueue(new ManualClock());
+    const [w1, w2, w3, w4] = [1, 2, 3, 4].map(() => join(queue, 'a', []).waiter) as [Waiter, Waiter, Waiter, Waiter];
+    queue.leave(w3);
+    expect([w1, w2, w4].map((w) => w.state)).toEqual(['waiting', 'waiting', 'waiting']);
+    queue.leave(w1);
+    expect(w2.state).toBe('turn');
+    queue.leave(w2);
+    expect(w4.state).toBe('turn');
+    queue.leave(w4);
+    queue.leave(w4);
+    expect(queue.size).toBe(0);
   });
 
   it('failAll rejects every waiter and stops the alarm', async () => {
@@ -204,7 +218,11 @@ describe('WaitQueue', () => {
             const all = scopes.flatMap((s) => waiting.get(s)!);
             if (all.length === 0) continue;
             const w = all[step.pick % all.length]!;
-            waiting.get(w.scope)!.splice(waiting.get(w.scope)!.indexOf(w), 1);
+            const line = waiting.get(w.scope)!;
+            const led = line[0] === w;
+            line.splice(line.indexOf(w), 1);
+            // A head that leaves passes the turn to the next one.
+            if (led) grant(w.scope, 1);
             controllers.get(w)!.abort(new Error('gone'));
           }
           // Synchronously: exactly the model's turn holders hold a turn, and the sizes agree.

@@ -124,10 +124,19 @@ export class WaitQueue {
     this.wake(waiter.scope, 1);
   }
 
-  /** The waiter gives up its place (refused, exhausted): nothing of its turn is passed on, as it found no key. */
+  /**
+   * The waiter gives up its place (refused, exhausted, aborted). When it held the turn or led the
+   * line, the next one gets the turn: it may fit where this one did not (a smaller cost).
+   */
   leave(waiter: Waiter): void {
+    const scope = waiter.scope;
     if (waiter.state === 'turn') this.#dropTurn(waiter);
-    else if (waiter.state === 'waiting') this.#settle(waiter, undefined, false);
+    else if (waiter.state === 'waiting') {
+      const led = this.#lines.get(scope)!.head === waiter;
+      this.#settle(waiter, undefined, false);
+      if (!led) return;
+    } else return;
+    this.wake(scope, 1);
   }
 
   /** Gives the turn to the `count` oldest waiters of `scope`; returns how many were woken. */
@@ -178,9 +187,12 @@ export class WaitQueue {
     this.#alarm = undefined;
   }
 
-  /** Called by a waiter's abort listener. */
+  /** Called by a waiter's abort listener: it rejects with the signal's reason; a head that leaves passes the turn on. */
   abort(waiter: Waiter): void {
-    if (waiter.state === 'waiting') this.#settle(waiter, waiter.signal!.reason, false);
+    if (waiter.state !== 'waiting') return;
+    const led = this.#lines.get(waiter.scope)!.head === waiter;
+    this.#settle(waiter, waiter.signal!.reason, false);
+    if (led) this.wake(waiter.scope, 1);
   }
 
   #giveTurn(waiter: Waiter): void {
