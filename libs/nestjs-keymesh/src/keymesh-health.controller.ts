@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException, type Type } from '@nestjs/common';
+import { Controller, Get, Header, Inject, ServiceUnavailableException, type Type } from '@nestjs/common';
 import type { HealthReport } from '@keymesh/core';
 import { KeymeshService } from './keymesh.service.js';
 
@@ -13,6 +13,8 @@ export function createHealthController(path: string): Type<unknown> {
     constructor(@Inject(KeymeshService) private readonly keymesh: KeymeshService) {}
 
     @Get(path)
+    // Set before the handler runs, so the 503 carries it too: a cached "up" would hide a pool that just ran dry.
+    @Header('cache-control', 'no-store')
     check(): HealthReport {
       const report = this.keymesh.health();
       if (report.status === 'down') throw new ServiceUnavailableException(report);

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Controller, Get, Logger, type INestApplication } from '@nestjs/common';
+import { Controller, Get, HttpException, Logger, type INestApplication } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule, OnEvent } from '@nestjs/event-emitter';
 import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
@@ -50,11 +50,11 @@ describe('health endpoint', () => {
   it('answers 200 → 503 → 200 as the only key is rate limited and recovers, with the same body shape and no secret', async () => {
     const { clients } = await limitedOpenAI(1, 600);
     const server = (await boot([KeymeshModule.forRoot({ clients })])).getHttpServer();
-    const up = await request(server).get('/health/keys').expect(200);
+    const up = await request(server).get('/health/keys').expect(200).expect('cache-control', 'no-store');
     expect(up.body).toMatchObject({ status: 'up', pools: { openai: { healthy: true, available: 1, keys: [{ state: 'closed', available: true }] } } });
     // The one allowed request reports remaining 0: the key is sidelined until the window resets.
     await request(server).get('/complete').expect(200);
-    const down = await request(server).get('/health/keys').expect(503);
+    const down = await request(server).get('/health/keys').expect(503).expect('cache-control', 'no-store');
     expect(down.body).toMatchObject({ status: 'down', pools: { openai: { healthy: false, available: 0, keys: [{ available: false }] } } });
     expect(JSON.stringify(down.body)).not.toContain(OPENAI_A);
     const { availableAt } = down.body.pools.openai.keys[0];
@@ -176,6 +176,44 @@ describe('exception filter', () => {
     expect(Number(response.headers['retry-after'])).toBeGreaterThan(100);
     expect(response.headers['content-type']).toContain('application/problem+json');
     expect(JSON.parse(response.text)).toMatchObject({ status: 503, pool: 'openai', title: expect.any(String) });
+  });
+
+  it('answers every key rejected (401) with 502, a refused request (400 echoing the key) with 400, neither with the provider text', async () => {
+    const echo = `Incorrect API key provided: ${OPENAI_A}.`;
+    // Two keys and two attempts: the first 401 moves the request to the second, whose 401 is rethrown as attempts run out
+    // (with attempts left, the pool would find no key and answer PoolExhaustedError: 503).
+    const fake = await fakes.start({ provider: 'openai', keys: { [OPENAI_A]: { kind: 'invalid_key' }, [OPENAI_B]: { kind: 'invalid_key' } } });
+    const client = new OpenAI({ apiKey: 'unused', baseURL: fake.url });
+    const server = (
+      await boot([KeymeshModule.forRoot({ clients: { openai: { client, keys: [OPENAI_A, OPENAI_B], retry: { maxAttempts: 2 } } } })], { providers: [{ provide: APP_FILTER, useClass: KeymeshExceptionFilter }] })
+    ).getHttpServer();
+    const rejected = await request(server).get('/complete').expect(502).expect('content-type', /application\/problem\+json/);
+    expect(JSON.parse(rejected.text)).toMatchObject({ type: 'https://keymesh.dev/problems/upstream-credentials', status: 502 });
+    const keymesh = app!.get(KeymeshService);
+    for (const key of [OPENAI_A, OPENAI_B]) fake.setKey(key, { kind: 'status', status: 400, body: { error: { message: echo, type: 'invalid_request_error' } } });
+    for (const { id } of keymesh.snapshot().openai!.keys) keymesh.enableKey('openai', id);
+    const refused = await request(server).get('/complete').expect(400);
+    expect(JSON.parse(refused.text)).toMatchObject({ type: 'https://keymesh.dev/problems/upstream-refused', status: 400, upstreamStatus: 400, requestId: expect.stringMatching(/^req_/) });
+    expect(rejected.text + refused.text).not.toContain('sk-test');
+    expect(refused.text).not.toContain('Incorrect API key');
+  });
+
+  it("leaves the app's own errors to Nest: an HttpException keeps its answer, an unknown error is Nest's plain 500", async () => {
+    @Controller()
+    class OwnErrors {
+      @Get('teapot')
+      teapot() {
+        throw new HttpException({ statusCode: 418, message: 'short and stout' }, 418);
+      }
+      @Get('bug')
+      bug() {
+        throw Object.assign(new Error('a bug with a status'), { status: 429 });
+      }
+    }
+    const { clients } = await limitedOpenAI(10, 1_000);
+    const server = (await boot([KeymeshModule.forRoot({ clients })], { controllers: [OwnErrors], providers: [{ provide: APP_FILTER, useClass: KeymeshExceptionFilter }] })).getHttpServer();
+    await request(server).get('/teapot').expect(418, { statusCode: 418, message: 'short and stout' });
+    await request(server).get('/bug').expect(500, { statusCode: 500, message: 'Internal server error' });
   });
 
   it('works when registered without DI through useGlobalFilters', async () => {
