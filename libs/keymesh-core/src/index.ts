@@ -50,3 +50,4 @@ export { createKeymeshClients, type KeymeshClients, type KeymeshClientsOptions, 
 export { parseKeyList } from './group/parse-key-list.js';
 export { healthReport, type HealthReport } from './health/health-report.js';
 export { exhaustedResponse, type ExhaustedProblem } from './health/exhausted-response.js';
+export { errorResponse, type ErrorAnswer, type UpstreamProblem, type UpstreamProblemKind } from './health/error-response.js';
