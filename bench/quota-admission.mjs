@@ -15,8 +15,11 @@ import { callers, callsByCaller, capacityOf, drive, keysOf, loadNote, ownOrganiz
 
 const windowMs = 1_000;
 const prompt = [{ role: 'user', content: 'hi' }];
-/** The fake counts 'hi' as one prompt token (characters / 4, rounded up). */
-const promptTokens = 1;
+/**
+ * The fake counts this prompt as 5 tokens: its characters, keys included (role, user, content,
+ * hi: 17), divided by 4 and rounded up, the rule Keymesh's own estimate uses.
+ */
+const promptTokens = 5;
 
 // ---- tokens bind ----------------------------------------------------------------------------------
 

@@ -11,12 +11,18 @@ function openai(fake: FakeProvider, apiKey: string): OpenAI {
   return new OpenAI({ apiKey, baseURL: fake.url, maxRetries: 0 });
 }
 
-/** A prompt of exactly `tokens` tokens as the fake counts them (4 characters each). */
+/** A string of exactly `tokens` tokens as the fake counts them (4 characters each). */
 const prompt = (tokens: number) => 'x'.repeat(tokens * 4);
+
+/**
+ * One user message of exactly `tokens` tokens (at least 4): the keys `role` and `content` and the
+ * value `user` count too (15 characters), as in Keymesh's estimate.
+ */
+const userMessage = (tokens: number) => [{ role: 'user' as const, content: 'x'.repeat(tokens * 4 - 15) }];
 
 function chat(client: OpenAI, model: string, options: { promptTokens?: number; maxTokens?: number } = {}) {
   return client.chat.completions
-    .create({ model, messages: [{ role: 'user', content: prompt(options.promptTokens ?? 1) }], ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}) })
+    .create({ model, messages: userMessage(options.promptTokens ?? 4), ...(options.maxTokens ? { max_tokens: options.maxTokens } : {}) })
     .withResponse();
 }
 
@@ -130,7 +136,7 @@ describe('quota mode: openai, with the real openai SDK', () => {
     const fake = await start({ provider: 'openai', quota: { organizations: { 'org-x': { keys: ['sk-test-x'] } }, limits: { '*': { tokensPerMinute: 1_000 } } } });
     const err = (await rejection(chat(openai(fake, 'sk-test-x'), 'gpt-4o', { maxTokens: 5_000 }))) as OpenAIError;
     expect(err.status).toBe(429);
-    expect(err.message).toContain('Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 1000, Requested 5001.');
+    expect(err.message).toContain('Request too large for gpt-4o in organization org-x on tokens per min (TPM): Limit 1000, Requested 5004.');
     expect(err.headers.get('retry-after')).toBeNull();
     expect(err.headers.get('retry-after-ms')).toBeNull();
   });
@@ -229,7 +235,7 @@ describe('quota mode: openai, with the real openai SDK', () => {
 describe('quota mode: anthropic, with the real @anthropic-ai/sdk', () => {
   function messages(fake: FakeProvider, apiKey: string, promptTokens: number, maxTokens: number) {
     return new Anthropic({ apiKey, baseURL: fake.url, maxRetries: 0 }).messages
-      .create({ model: 'claude-sonnet-4-5', max_tokens: maxTokens, system: prompt(promptTokens / 2), messages: [{ role: 'user', content: prompt(promptTokens / 2) }] })
+      .create({ model: 'claude-sonnet-4-5', max_tokens: maxTokens, system: prompt(promptTokens / 2), messages: userMessage(promptTokens / 2) })
       .withResponse();
   }
 

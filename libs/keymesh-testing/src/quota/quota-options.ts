@@ -38,7 +38,10 @@ export interface QuotaOptions {
   readonly windowMs?: number;
   /** Length of a "day" window in ms (Gemini's `requestsPerDay`). Default 86 400 000. */
   readonly dayMs?: number;
-  /** Output tokens a request counts when it names no maximum (`max_tokens` …). Default 0. */
+  /**
+   * Output tokens a request counts when it names no maximum (`max_tokens` …). Default 1 024,
+   * the figure Keymesh's own estimate assumes, so a pool and the fake agree.
+   */
   readonly defaultMaxOutputTokens?: number;
 }
 
@@ -71,7 +74,7 @@ export function resolveQuota(provider: ProviderName, quota: QuotaOptions): Resol
   if (unknown.length > 0) throw new TypeError(`quota: unknown option(s) ${unknown.join(', ')}; known: ${[...KNOWN].join(', ')}`);
   const windowMs = positive(quota.windowMs ?? 60_000, 'quota.windowMs');
   const dayMs = positive(quota.dayMs ?? 86_400_000, 'quota.dayMs');
-  const defaultMaxOutputTokens = quota.defaultMaxOutputTokens ?? 0;
+  const defaultMaxOutputTokens = quota.defaultMaxOutputTokens ?? 1_024;
   if (!(Number.isInteger(defaultMaxOutputTokens) && defaultMaxOutputTokens >= 0)) {
     throw new RangeError(`quota.defaultMaxOutputTokens must be an integer >= 0, got ${defaultMaxOutputTokens}`);
   }
