@@ -31,6 +31,11 @@ export class OutlierDetector {
     return this.#ejected;
   }
 
+  /** The pool's success count: an attempt notes it when sent, so "others succeeded since" covers its whole time in flight. */
+  get successes(): number {
+    return this.#successes;
+  }
+
   /** A success on `key`: its streak ends. Kept tiny, as it runs on every success. */
   succeeded(key: TroubleTracked): void {
     this.#successes++;
@@ -41,14 +46,15 @@ export class OutlierDetector {
   }
 
   /**
-   * Provider trouble on `key` from the request with sequence `sequence`, in a pool of `size` keys.
-   * Returns true when the key should be ejected now.
+   * Provider trouble on `key` from the request with sequence `sequence`, sent when the pool's
+   * success count was `sentMark`, in a pool of `size` keys. Returns true when the key should be
+   * ejected now.
    */
-  troubled(key: TroubleTracked, sequence: number, size: number): boolean {
+  troubled(key: TroubleTracked, sequence: number, sentMark: number, size: number): boolean {
     if (sequence <= key.troubleThrough) return false;
     key.troubleThrough = key.requests;
     if (key.troubleStreak++ === 0) {
-      key.troubleMark = this.#successes;
+      key.troubleMark = sentMark;
       this.#troubled++;
     }
     if (key.ejected || key.troubleStreak < this.threshold) return false;

@@ -103,7 +103,8 @@ export class SharedQuotaDetector {
       if (theirs.owner.group === track.owner.group || theirs.whole !== track.whole || theirs.resetAt <= now || !(theirs.order < order)) continue;
       const between = countBetween(other, theirs.order, order) + countBetween(limit, theirs.order, order);
       if (Number.isNaN(between) || remaining !== theirs.remaining - between) continue;
-      track.evidence = track.partner === other ? track.evidence + 1 : 1;
+      // Evidence for the pair, from either side's readings.
+      track.evidence = Math.max(track.partner === other ? track.evidence : 0, theirs.partner === limit ? theirs.evidence : 0) + 1;
       track.partner = other;
       if (track.evidence < confirmations) return;
       track.evidence = 0;

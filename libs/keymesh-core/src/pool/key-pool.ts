@@ -174,7 +174,7 @@ export class KeyPool {
     for (let now = startedAt; ; now = this.#clock.now()) {
       // 1. Select a key whose limit for the scope can take the request's cost (after a failure,
       // another key when one can serve), or wait for one inside the budget.
-      const key = !this.#queue.mayServe(scope, turn) ? undefined : this.#keys.select(now, scope, cost, last?.key);
+      const key = !this.#queue.mayServe(scope, turn) ? undefined : this.#keys.select(now, scope, cost, last === undefined ? 0 : request);
       if (key === undefined) {
         turn = await this.#waitForKey(turn, now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
         continue;
@@ -190,7 +190,7 @@ export class KeyPool {
       this.#overload?.dispatched(now);
       if (turn !== undefined) turn = this.#served(turn, now);
       const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer, scope);
-      this.#reserve(ctx, key.limitFor(scope), cost);
+      this.#reserve(ctx, key.limitFor(scope), cost, request);
       try {
         const value = await this.#start(attempt, ctx, signal);
         // 3. Record the success.
@@ -277,8 +277,10 @@ export class KeyPool {
   }
 
   /** The request claims its cost on its limit (group, scope) as it is sent. */
-  #reserve(ctx: Attempt, limit: Limit, cost: RequestCost | undefined): void {
+  #reserve(ctx: Attempt, limit: Limit, cost: RequestCost | undefined, request: number): void {
     limit.reserve(ctx, cost);
+    ctx.successMark = this.#outliers.successes;
+    ctx.request = request;
     this.#sharing.detector?.sent(limit);
   }
 
@@ -317,6 +319,8 @@ export class KeyPool {
     }
     const limit = ctx.limit!;
     limit.release(ctx);
+    // The request's next attempt goes to another key when one can serve (under every strategy).
+    key.failedFor = ctx.request;
     if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(ctx, outcome, now, fresh);
     else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
     else if (outcome.kind === 'provider_trouble' && this.#transitions.troubled(ctx, now, fresh)) {

@@ -111,32 +111,33 @@ export class KeySet {
 
   /**
    * Picks a ready key whose limit for `scope` can take a request of `cost`, after waking the keys
-   * whose time has come. `avoid` (the key a provider-trouble retry comes from) is taken only when
-   * no other key can serve.
+   * whose time has come. Keys whose `failedFor` is `request` (they already failed this request)
+   * are taken only when no other key can serve: a retry goes elsewhere under every strategy.
+   * `request` 0 avoids nothing.
    */
-  select(now: number, scope: string, cost: RequestCost | undefined, avoid: KeyEntry | undefined): KeyEntry | undefined {
+  select(now: number, scope: string, cost: RequestCost | undefined, request: number): KeyEntry | undefined {
     const top = this.#wake.peek();
     if (top !== undefined && top.wakeAt <= now) this.#wakeDue(now);
     this.#scopeWake = Infinity;
     this.#scopeBusy = false;
     const key = this.strategy.pick();
-    if (key === undefined || (key !== avoid && key.limitFor(scope).admits(cost, now))) return key;
-    return this.#selectSkipping(key, now, scope, cost, avoid);
+    if (key === undefined || (key.failedFor !== request && key.limitFor(scope).admits(cost, now))) return key;
+    return this.#selectSkipping(key, now, scope, cost, request);
   }
 
   /** The slow path of `select`: skip keys that cannot serve the scope, then put them back. */
-  #selectSkipping(first: KeyEntry, now: number, scope: string, cost: RequestCost | undefined, avoid: KeyEntry | undefined): KeyEntry | undefined {
+  #selectSkipping(first: KeyEntry, now: number, scope: string, cost: RequestCost | undefined, request: number): KeyEntry | undefined {
     const skipped = this.#skipped;
     let chosen: KeyEntry | undefined;
     let fallback: KeyEntry | undefined;
     for (let key: KeyEntry | undefined = first; key !== undefined; key = this.strategy.pick()) {
       const limit = key.limitFor(scope);
       if (limit.admits(cost, now)) {
-        if (key !== avoid) {
+        if (key.failedFor !== request) {
           chosen = key;
           break;
         }
-        fallback = key;
+        fallback ??= key;
       } else {
         limit.blocking = true;
         const at = limit.freeAt(cost, now);

@@ -120,7 +120,7 @@ export class KeyTransitions {
       this.#open(key, trip(key.breaker, now, this.pool.options.breaker), now, 'outlier');
       return true;
     }
-    if (!outliers.troubled(key, attempt.sequence, keys.size) || key.breaker.status !== 'closed') return false;
+    if (!outliers.troubled(key, attempt.sequence, attempt.successMark, keys.size) || key.breaker.status !== 'closed') return false;
     outliers.eject(key);
     this.#open(key, trip(key.breaker, now, this.pool.options.breaker), now, 'outlier');
     return true;
