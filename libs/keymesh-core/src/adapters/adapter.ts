@@ -1,6 +1,7 @@
 import type { Classifier } from '../classify/outcome.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import type { StreamFailover } from './response-guard.js';
+import type { RequestCostOptions } from '../request/read-request.js';
 
 /** Options every adapter receives besides the pool. */
 export interface AdapterOptions {
@@ -10,6 +11,8 @@ export interface AdapterOptions {
   streamFailover?: StreamFailover;
   /** Largest streamed request body kept in memory so a retry can send it again; default 8 MiB. */
   maxReplayBodyBytes?: number;
+  /** How the adapter estimates a request's token cost (`estimateTokens`, `defaultMaxOutputTokens`). */
+  requestCost?: RequestCostOptions;
 }
 
 /**

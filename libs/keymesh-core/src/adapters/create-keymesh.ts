@@ -11,11 +11,15 @@ import { defaultClassifier } from '../classify/default-classifier.js';
 import { isFinal } from './final-attempt.js';
 import { defaultMaxReplayBodyBytes } from './replayable-body.js';
 import { checkStreamFailover } from './stream-failover.js';
+import { checkRequestCostOptions, type RequestCostOptions } from '../request/read-request.js';
 
 export { poolOf };
 
-/** Options of `createKeymesh` beyond the pool's own. */
-export interface WrapOptions {
+/**
+ * Options of `createKeymesh` beyond the pool's own. `estimateTokens` and
+ * `defaultMaxOutputTokens` shape each request's token cost (see `RequestCostOptions`).
+ */
+export interface WrapOptions extends RequestCostOptions {
   /**
    * Longest silence tolerated from a response body, first chunk included: a stalled body before
    * the first chunk fails over to another key; after it, the stream errors. Default 300,000
@@ -51,7 +55,8 @@ export type CreateKeymeshOptions<Client, Wrapped> = KeyPoolOptions &
 export function createKeymesh<Client, Wrapped>(options: KeyPoolOptions & WrapOptions & { adapter: KeymeshAdapter<Client, Wrapped>; client?: Client }): Wrapped;
 export function createKeymesh<Client extends object>(options: KeyPoolOptions & WrapOptions & { client: Client }): Client;
 export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): unknown {
-  const { client, adapter: explicit, idleTimeoutMs, streamFailover, maxReplayBodyBytes, ...poolOptions } = options as KeyPoolOptions & WrapOptions & { client?: unknown; adapter?: KeymeshAdapter };
+  const { client, adapter: explicit, idleTimeoutMs, streamFailover, maxReplayBodyBytes, estimateTokens, defaultMaxOutputTokens, ...poolOptions } = options as KeyPoolOptions &
+    WrapOptions & { client?: unknown; adapter?: KeymeshAdapter };
   const adapter = explicit ?? knownAdapters().find((candidate) => candidate.matches?.(client));
   if (adapter === undefined) {
     throw new ConfigError(
@@ -64,6 +69,7 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
     idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }),
     streamFailover: checkStreamFailover(streamFailover, 'streamFailover'),
     maxReplayBodyBytes: checkNumber(maxReplayBodyBytes, defaultMaxReplayBodyBytes, 'maxReplayBodyBytes', { min: 0, integer: true }),
+    requestCost: checkRequestCostOptions({ estimateTokens, defaultMaxOutputTokens }),
   };
   const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
   let wrapped: object;

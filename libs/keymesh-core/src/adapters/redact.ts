@@ -18,7 +18,7 @@ export function redactText(text: string, secret: string): string {
 export function redactError(error: unknown, secret: string, depth = 0): void {
   if (typeof error !== 'object' || error === null || secret === '' || depth > 4) return;
   for (const field of Object.getOwnPropertyNames(error)) {
-    const value = (error as Record<string, unknown>)[field];
+    const value: unknown = (error as Record<string, unknown>)[field];
     if (field === 'cause') {
       if (value !== error) redactError(value, secret, depth + 1);
       continue;

@@ -15,6 +15,8 @@ export interface SettleOptions {
    * only errors before them). Default `'first-event'`.
    */
   streamFailover?: StreamFailover;
+  /** Given a non-stream body once it is read in full (the adapters read its usage from it). */
+  onBody?: (body: Uint8Array) => void;
 }
 
 /**
@@ -44,7 +46,9 @@ export async function settleResponse(response: Response, options: SettleOptions)
   if (!options.stream) {
     const chunks: Uint8Array[] = [];
     for (let next = await readNext(reader, options); !next.done; next = await readNext(reader, options)) chunks.push(next.value);
-    return rebuilt(response, chunks.length === 1 ? chunks[0]! : concatBytes(chunks));
+    const body = concatBytes(chunks);
+    options.onBody?.(body);
+    return rebuilt(response, body);
   }
   const head = options.streamFailover === 'headers' ? { chunks: [], done: false } : await readFirstEvent(reader, options);
   const error = head.chunks.length === 0 ? undefined : options.inspectFirstEvent?.(new TextDecoder().decode(concatBytes(head.chunks)));

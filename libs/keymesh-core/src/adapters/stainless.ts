@@ -9,6 +9,8 @@ import { markFinal } from './final-attempt.js';
 import { rememberPool } from './pool-registry.js';
 import { redactError } from './redact.js';
 import { replayableBody } from './replayable-body.js';
+import { reportUsage } from './answer-usage.js';
+import { readRequestInfo } from '../request/read-request.js';
 import { settleResponse } from './response-guard.js';
 import { errorInFirstEvent } from './sse-first-event.js';
 import { type Credential, usesOwnCredential } from './stainless-credentials.js';
@@ -44,6 +46,7 @@ interface StainlessRequestOptions {
 
 /** What a routed client needs besides its pool: the adapter options and where the key goes. */
 interface Routing {
+  provider: 'openai' | 'anthropic';
   pool: KeyPool;
   options: AdapterOptions;
   credential: Credential;
@@ -63,7 +66,7 @@ export function isStainlessClient(client: unknown): client is StainlessClient {
  * A clone of `client` (through its own `withOptions`, so every setting carries over) with the
  * SDK's retries off and every request routed through `pool` with a pooled credential.
  */
-export function wrapStainless<C>(client: C, pool: KeyPool, options: AdapterOptions, credential: Credential): C {
+export function wrapStainless<C>(provider: 'openai' | 'anthropic', client: C, pool: KeyPool, options: AdapterOptions, credential: Credential): C {
   if (!isStainlessClient(client)) throw new ConfigError(ErrorCodes.UNSUPPORTED_CLIENT, 'Expected an OpenAI or Anthropic SDK client.', 'client');
   if (pooled.has(client)) {
     throw new ConfigError(ErrorCodes.CLIENT_ALREADY_POOLED, 'This client is already routed through a Keymesh pool; pass the original SDK client.', 'client');
@@ -71,13 +74,13 @@ export function wrapStainless<C>(client: C, pool: KeyPool, options: AdapterOptio
   const ownRetries = (client as { maxRetries?: unknown }).maxRetries;
   // The per-request stream switch is read by Keymesh and never sent (a null removes a header).
   const withoutSwitch: Credential = (secret) => ({ ...credential(secret), [streamFailoverHeader]: null });
-  return route(client.withOptions({ maxRetries: 0 }), { pool, options, credential: withoutSwitch, ownRetries: typeof ownRetries === 'number' ? ownRetries : undefined }) as C;
+  return route(client.withOptions({ maxRetries: 0 }), { provider, pool, options, credential: withoutSwitch, ownRetries: typeof ownRetries === 'number' ? ownRetries : undefined }) as C;
 }
 
 function route(instance: StainlessClient, routing: Routing): StainlessClient {
   const makeRequest = instance.makeRequest;
   const withOptions = instance.withOptions;
-  const { pool, options, credential } = routing;
+  const { provider, pool, options, credential } = routing;
   const errors = instance.constructor as { APIUserAbortError?: new () => Error; APIConnectionTimeoutError?: new () => Error };
 
   Object.defineProperty(instance, 'makeRequest', {
@@ -91,6 +94,8 @@ function route(instance: StainlessClient, routing: Routing): StainlessClient {
       const timeoutMs = request.timeout ?? this.timeout;
       const stream = request.stream === true;
       const failover = stream ? streamFailoverOf(request.headers, options.streamFailover) : options.streamFailover;
+      // The scope is the model the request names; the cost, its token estimate (request/ readers).
+      const info = readRequestInfo(provider, typeof request.path === 'string' ? request.path : '', request.body, options.requestCost);
       const body = await replayableBody(request.body, options.maxReplayBodyBytes);
       try {
         return await pool.execute(
@@ -113,6 +118,8 @@ function route(instance: StainlessClient, routing: Routing): StainlessClient {
                 deadline: !stream && timeoutMs !== undefined && errors.APIConnectionTimeoutError ? { at: startedAt + timeoutMs, error: () => new errors.APIConnectionTimeoutError!() } : undefined,
                 inspectFirstEvent: stream ? errorInFirstEvent : undefined,
                 streamFailover: failover,
+                // A stream's usage comes at its end, after the attempt: only non-stream answers report it.
+                onBody: stream ? undefined : (answer) => reportUsage(ctx, provider, answer),
               });
               return props;
             } catch (error) {
@@ -122,7 +129,7 @@ function route(instance: StainlessClient, routing: Routing): StainlessClient {
               throw error;
             }
           },
-          callerSignal ? { signal: callerSignal } : undefined,
+          { signal: callerSignal, scope: info.model, cost: info.cost },
         );
       } catch (error) {
         // Callers of the SDK expect its own abort error class, with the signal's reason as cause.

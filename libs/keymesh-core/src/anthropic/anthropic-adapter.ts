@@ -11,5 +11,5 @@ export const anthropicAdapter: KeymeshAdapter<object, object> = {
   name: 'anthropic',
   matches: (client) => isStainlessClient(client) && typeof (client as { messages?: { create?: unknown } }).messages?.create === 'function',
   classify: classifyAnthropic,
-  wrap: (pool, client, options) => wrapStainless(client, pool, options, (secret) => ({ Authorization: `Bearer ${secret}`, 'X-Api-Key': null })),
+  wrap: (pool, client, options) => wrapStainless('anthropic', client, pool, options, (secret) => ({ Authorization: `Bearer ${secret}`, 'X-Api-Key': null })),
 };

@@ -1,5 +1,7 @@
 import type { AdapterOptions, KeymeshAdapter } from '../adapters/adapter.js';
+import { reportUsage } from '../adapters/answer-usage.js';
 import { redactError } from '../adapters/redact.js';
+import { readRequestInfo } from '../request/read-request.js';
 import { settleResponse, type StreamFailover } from '../adapters/response-guard.js';
 import { checkStreamFailover, streamFailoverHeader } from '../adapters/stream-failover.js';
 import { ConfigError } from '../errors/config-error.js';
@@ -49,6 +51,8 @@ export const geminiAdapter: KeymeshAdapter<object, object> = {
 
 function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: boolean): ApiCall {
   return function pooledApiCall(this: unknown, url, init, method, _retryOptions, timeout, signal, fetchFn) {
+    // The scope is the model in the path; the cost, the token estimate of the JSON body genai built.
+    const info = readRequestInfo('gemini', typeof url === 'string' ? url : url.pathname, jsonOf(init.body), options.requestCost);
     return pool.execute(
       async (key, ctx) => {
         const headers = new Headers(init.headers);
@@ -68,9 +72,18 @@ function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: b
           throw error;
         }
       },
-      signal ? { signal } : undefined,
+      { signal, scope: info.model, cost: info.cost },
     );
   };
+}
+
+function jsonOf(body: RequestInit['body']): unknown {
+  if (typeof body !== 'string') return undefined;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
 }
 
 function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, options: AdapterOptions, stream: boolean, streamFailover: StreamFailover): FetchFn {
@@ -79,7 +92,13 @@ function settlingFetch(fetchFn: FetchFn | undefined, ctx: AttemptContext, option
     const response = await base(input, init);
     if (!response.ok) return response;
     ctx.observe(response.headers);
-    return settleResponse(response, { stream, idleTimeoutMs: options.idleTimeoutMs, streamFailover });
+    return settleResponse(response, {
+      stream,
+      idleTimeoutMs: options.idleTimeoutMs,
+      streamFailover,
+      // A stream's usage comes with its last chunk, after the attempt: only non-stream answers report it.
+      onBody: stream ? undefined : (answer) => reportUsage(ctx, 'gemini', answer),
+    });
   };
 }
 

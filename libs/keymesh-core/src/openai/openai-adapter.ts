@@ -14,5 +14,5 @@ export const openaiAdapter: KeymeshAdapter<object, object> = {
   name: 'openai',
   matches: (client) => isStainlessClient(client) && typeof (client as { chat?: { completions?: unknown } }).chat?.completions === 'object',
   classify: classifyOpenAI,
-  wrap: (pool, client, options) => wrapStainless(client, pool, options, openaiCredential(client)),
+  wrap: (pool, client, options) => wrapStainless('openai', client, pool, options, openaiCredential(client)),
 };
