@@ -77,6 +77,11 @@ function markedPartial(lines: string[], fenceIndex: number): boolean {
   return false;
 }
 
+/** The file a block says it is, on its first line: `// app.module.ts`. */
+export function fileNameOf(block: ReadmeBlock): string | undefined {
+  return /^\/\/ ([\w.-]+\.ts)\s*$/.exec(block.code.split('\n', 1)[0]!)?.[1];
+}
+
 /** Ambient stand-ins for the reader's own code: only a block marked partial may use them. */
 const AMBIENT = /^declare\s+(const|let|var|function|class|enum)\b/m;
 
@@ -123,12 +128,17 @@ export function checkBlocks(blocks: ReadmeBlock[], base = root): BlockProblem[] 
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module', private: true }));
   const files = new Map<string, ReadmeBlock>();
-  blocks.forEach((block, index) => {
-    const file = join(dir, `${block.readme.replace(/[/.]/g, '_')}_L${block.line}_${index}.ts`);
+  for (const block of blocks) {
+    // One folder per README; a block whose first line names its file (`// main.ts`) is written
+    // under that name, so the README's files can import each other (`./app.module.js`).
+    const folder = join(dir, block.readme.replace(/[/.]/g, '_'));
+    mkdirSync(folder, { recursive: true });
+    const named = fileNameOf(block);
+    const file = join(folder, named !== undefined && !files.has(join(folder, named)) ? named : `L${block.line}.ts`);
     // `export {}` makes every block a module (top-level await, no globals shared between blocks).
     writeFileSync(file, `${block.code}\nexport {};\n`);
     files.set(file, block);
-  });
+  }
   const { options, errors } = typescript.convertCompilerOptionsFromJson(
     {
       strict: true,
