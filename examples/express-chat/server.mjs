@@ -5,6 +5,9 @@
 //   OPENAI_API_KEYS=sk-a,sk-b npm start       the real API (OPENAI_MODEL, OPENAI_BASE_URL optional)
 //
 // Then open http://localhost:3000, or: curl -N localhost:3000/chat -H 'content-type: application/json' -d '{"message":"hi"}'
+//
+// It listens on 127.0.0.1 (HOST to change it: on every interface it would spend your keys for
+// anyone who reaches it) and port 3000 (PORT).
 import { readFile } from 'node:fs/promises';
 import express from 'express';
 import OpenAI from 'openai';
@@ -13,6 +16,7 @@ import { keymesh, keymeshErrorHandler, signalOf } from '@keymesh/express';
 import { startFakeProvider } from '@keymesh/testing';
 
 const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST || '127.0.0.1';
 const model = process.env.OPENAI_MODEL ?? 'gpt-4o-mini';
 const { keys, baseURL, fake } = await upstream();
 
@@ -52,21 +56,30 @@ app.post('/chat', async (req, res) => {
     }
     res.end('event: done\ndata: {}\n\n');
   } catch (error) {
-    // Mid-stream, a status can no longer be sent: tell the page in-band.
-    if (!signalOf(req).aborted) res.end(`event: error\ndata: ${JSON.stringify({ message: error.message })}\n\n`);
+    // Mid-stream, a status can no longer be sent: tell the page in-band, in words of our own
+    // (the provider's message may quote a key), and keep the details for the log.
+    if (signalOf(req).aborted) return;
+    console.error('stream failed mid-answer:', error);
+    res.end(`event: error\ndata: ${JSON.stringify({ title: 'The answer was cut off; try again' })}\n\n`);
   }
 });
 
-app.use(keymeshErrorHandler()); // PoolExhaustedError -> 503 + Retry-After
-app.use((error, req, res, _next) => {
+// Whatever the pooled call threw, as problem+json without the provider's text: 503 + Retry-After
+// when no key can serve or every attempt was rate limited, 502 when the keys were refused, ….
+app.use(keymeshErrorHandler());
+// Anything else is this app's own failure: logged here, a plain 500 for the caller (no stack, no message).
+app.use((error, req, res, next) => {
   if (signalOf(req).aborted) return; // the browser left: nobody to answer, nothing went wrong
   console.error(error);
-  res.status(typeof error.status === 'number' ? error.status : 500).json({ title: error.name, detail: error.message });
+  if (res.headersSent) return next(error);
+  res.status(500).type('application/problem+json').send({ title: 'Internal error', status: 500 });
 });
 
-const server = app.listen(port, () => {
-  console.log(`express-chat on http://localhost:${port} (${fake ? 'fake OpenAI from @keymesh/testing' : 'OpenAI API'}, ${keys.length} keys)`);
-  console.log(`health: http://localhost:${port}/health/keys`);
+const server = app.listen(port, host, () => {
+  const { address, port: bound } = server.address();
+  const url = `http://${address.includes(':') ? `[${address}]` : address}:${bound}`;
+  console.log(`express-chat on ${url} (${fake ? 'fake OpenAI from @keymesh/testing' : 'OpenAI API'}, ${keys.length} keys)`);
+  console.log(`health: ${url}/health/keys`);
 });
 
 async function shutdown() {
