@@ -46,6 +46,11 @@ after \`classify/\` learned to read the header list in one pass instead of probi
 separately). The rest is the pool's bookkeeping: the verdict, the cooldown, the wake-up heap, and the key's return to
 rotation.`,
   goodput: `The pool did not keep every key at its limit; see the goodput table.`,
+  'otel-listeners': `With the API's no-op providers the instrumentation still listens to two events per request, so the core builds and
+emits their payloads (the "empty listeners" row is that part alone), and the listeners look up their cached attribute sets.`,
+  'otel-metrics': `Most of it is the SDK's own recording: sdk-metrics hashes the attribute set on every histogram \`record\`, and the
+instrumentation makes three per request (the conventions' duration and the input and output token counts). Its own
+counters are kept in memory and reported at collection, so they cost a map lookup, not an SDK call.`,
   'goodput-429': `See the goodput table and chart.`,
   'heap-flat': `Some per-request state is retained; see table 4b.`,
 };
@@ -146,6 +151,7 @@ export function renderResults(results) {
   };
   quotaSection('6. Quota limits: per-model limits, shared organisations, sick keys (vs plain SDK clients)', b['quota-limits']);
   quotaSection('7. Quota admission: tokens, overload, outage (vs plain SDK clients)', b['quota-admission']);
+  if (b.otel) section('8. OpenTelemetry instrumentation (@keymesh/opentelemetry)', b.otel);
   out.push(designNotes);
   out.push(methodNotes);
   return out.join('\n');

@@ -19,6 +19,8 @@ const benchmarks = [
   // Quota scenarios of issues 14 and 15: the pool against plain SDK clients, over real sockets.
   { name: 'quota-limits', file: 'quota-limits.mjs', flags: [] },
   { name: 'quota-admission', file: 'quota-admission.mjs', flags: [] },
+  // Issue 19: what @keymesh/opentelemetry adds per request, no-op API and real SDK.
+  { name: 'otel', file: 'otel.mjs', flags: [] },
   // @keymesh/proxy: the sidecar's added latency, throughput and memory, over real sockets.
   { name: 'proxy', file: 'proxy.mjs', flags: [] },
 ];

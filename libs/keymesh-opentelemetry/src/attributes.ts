@@ -49,8 +49,16 @@ export const ATTR_KEYMESH_CIRCUIT_STATE = 'keymesh.circuit.state';
 export const ATTR_KEYMESH_RETRY_DELAY_MS = 'keymesh.retry.delay_ms';
 /** Milliseconds the provider's rate-limit hint (or the default cooldown) sidelined the key for. */
 export const ATTR_KEYMESH_RATE_LIMIT_WAIT_MS = 'keymesh.rate_limit.wait_ms';
-/** The scope of a limit (a model, or a name several models share). */
+/** The scope of a limit (a model, a name several models share, or `default`), bounded like `gen_ai.request.model`. */
 export const ATTR_KEYMESH_LIMIT_SCOPE = 'keymesh.limit.scope';
+/** A key's quota group: its declared `group`, a detected group's id, or the key's own id. */
+export const ATTR_KEYMESH_KEY_GROUP = 'keymesh.key.group';
+/** A rate-limit dimension: `requests`, `tokens`, `input_tokens`, `output_tokens`. */
+export const ATTR_KEYMESH_LIMIT_DIMENSION = 'keymesh.limit.dimension';
+/** Why a request found no key: `no_key` (none frees inside its budget) or `overload` (refused rather than queued). */
+export const ATTR_KEYMESH_EXHAUSTION_REASON = 'keymesh.exhaustion.reason';
+/** Why a breaker opened: `failures` (key-scoped failures in a row) or `outlier` (sick while the others succeed). */
+export const ATTR_KEYMESH_CIRCUIT_REASON = 'keymesh.circuit.reason';
 
 export const METRIC_KEYMESH_ATTEMPTS = 'keymesh.attempts';
 export const METRIC_KEYMESH_ROTATIONS = 'keymesh.rotations';
@@ -65,6 +73,7 @@ export const METRIC_KEYMESH_KEY_AVAILABLE = 'keymesh.key.available';
 export const METRIC_KEYMESH_KEY_COOLDOWN = 'keymesh.key.cooldown';
 export const METRIC_KEYMESH_KEY_IN_FLIGHT = 'keymesh.key.in_flight';
 export const METRIC_KEYMESH_LIMIT_AVAILABLE = 'keymesh.limit.available';
+export const METRIC_KEYMESH_LIMIT_REMAINING = 'keymesh.limit.remaining';
 
 export const OUTCOME_OK = 'ok';
 /** The value of a bounded attribute whose real value was not kept (see `maxModels`). */

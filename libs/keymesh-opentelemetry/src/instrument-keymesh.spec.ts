@@ -1,7 +1,7 @@
 import { KeyPool, type AttemptContext, type KeyPoolOptions, type PoolKey } from '@keymesh/core';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../keymesh-core/src/__tests__/manual-clock.js';
 import { httpError, startOtel, type Otel } from './__tests__/otel-harness.js';
 import { instrumentKeymesh, MAX_OPEN_SPANS } from './index.js';
@@ -64,7 +64,7 @@ describe('metrics', () => {
       { attributes: { 'keymesh.pool.name': 'llm', 'gen_ai.provider.name': 'openai', 'keymesh.key.from_id': 'a', 'keymesh.rotation.reason': 'rate_limited' }, value: 1 },
     ]);
     expect(metrics.get('keymesh.rate_limits')!.points).toEqual([
-      { attributes: { 'keymesh.pool.name': 'llm', 'gen_ai.provider.name': 'openai', 'keymesh.key.id': 'a', 'keymesh.rate_limit.source': 'hint' }, value: 1 },
+      { attributes: { 'keymesh.pool.name': 'llm', 'gen_ai.provider.name': 'openai', 'keymesh.key.id': 'a', 'keymesh.rate_limit.source': 'hint', 'keymesh.limit.scope': 'gpt-4o' }, value: 1 },
     ]);
     expect(metrics.get('keymesh.rate_limit.wait')).toMatchObject({ unit: 's', points: [{ count: 1, sum: 30 }] });
   });
@@ -90,6 +90,27 @@ describe('metrics', () => {
     expect(after.map((p) => p.value)).toEqual([0]);
   });
 
+  it('limits by quota group and scope: availability and the remaining reading per dimension, from the snapshot', async () => {
+    const { pool } = setup({ pool: { keys: [{ id: 'a', secret: SECRET_A, group: 'org-1' }, { id: 'b', secret: SECRET_B }] } });
+    await pool.execute(
+      (key, ctx) => {
+        if (key.id === 'a') throw httpError(429, { 'retry-after': '30' });
+        ctx.observe({ 'x-ratelimit-limit-requests': '100', 'x-ratelimit-remaining-requests': '42', 'x-ratelimit-reset-requests': '10s' });
+        return 'ok';
+      },
+      { scope: 'gpt-4o' },
+    );
+    const available = await otel.points('keymesh.limit.available');
+    expect(available.map((p) => [p.attributes['keymesh.key.group'], p.attributes['keymesh.limit.scope'], p.value])).toEqual(
+      expect.arrayContaining([
+        ['org-1', 'gpt-4o', 0],
+        ['b', 'gpt-4o', 1],
+      ]),
+    );
+    const remaining = await otel.points('keymesh.limit.remaining', { 'keymesh.key.group': 'b', 'keymesh.limit.scope': 'gpt-4o' });
+    expect(remaining.map((p) => [p.attributes['keymesh.limit.dimension'], p.value])).toEqual([['requests', 42]]);
+  });
+
   it('a failed request: duration with error.type; exhaustion and the caller fault counted apart', async () => {
     const { pool } = setup({ keys: 1 });
     await expect(pool.execute(() => Promise.reject(httpError(400)), { scope: 'gpt-4o' })).rejects.toMatchObject({ status: 400 });
@@ -99,7 +120,7 @@ describe('metrics', () => {
       ['caller_fault', 1],
       ['pool_exhausted', 1],
     ]);
-    expect((await otel.points('keymesh.pool.exhaustions')).map((p) => p.value)).toEqual([1]);
+    expect((await otel.points('keymesh.pool.exhaustions')).map((p) => [p.attributes['keymesh.exhaustion.reason'], p.value])).toEqual([['no_key', 1]]);
     expect((await otel.points('keymesh.attempts')).map((p) => [p.attributes['keymesh.attempt.outcome'], p.value])).toEqual([
       ['caller_fault', 1],
       ['rate_limited', 1],
@@ -122,6 +143,7 @@ describe('metrics', () => {
       ['half_open', 1],
       ['closed', 1],
     ]);
+    expect(transitions[0]!.attributes['keymesh.circuit.reason']).toBe('failures');
     expect((await otel.points('keymesh.rate_limits')).map((p) => p.attributes['keymesh.rate_limit.source'])).toEqual(['default']);
   });
 
@@ -266,17 +288,42 @@ describe('no secret anywhere', () => {
   });
 });
 
-describe('dispose', () => {
-  const timers = () => process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+/** Counts real timers started from now on that are still pending when the returned function is called. */
+function trackTimers(): () => Promise<{ timeouts: number; intervals: number }> {
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const pending = new Set<unknown>();
+  const timeout = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((callback: () => void, ms?: number) => {
+    const handle: unknown = realSetTimeout(() => {
+      pending.delete(handle);
+      callback();
+    }, ms);
+    pending.add(handle);
+    return handle;
+  }) as typeof setTimeout);
+  const clear = vi.spyOn(globalThis, 'clearTimeout').mockImplementation(((handle: NodeJS.Timeout) => {
+    pending.delete(handle);
+    realClearTimeout(handle);
+  }) as typeof clearTimeout);
+  const interval = vi.spyOn(globalThis, 'setInterval');
+  return async () => {
+    await new Promise((resolve) => realSetTimeout(resolve, 20));
+    const result = { timeouts: pending.size, intervals: interval.mock.calls.length };
+    for (const spy of [timeout, clear, interval]) spy.mockRestore();
+    return result;
+  };
+}
 
-  it('detaches every listener and the gauge callback, ends spans still open, and leaves no timer', async () => {
-    const before = timers();
-    const { pool, handle } = setup();
-    expect(timers()).toBe(before);
-    await pool.execute(() => 'ok', { scope: 'gpt-4o' });
+describe('dispose', () => {
+  it('detaches every listener and the gauge callback, ends spans still open, and never starts a timer', async () => {
+    // The pool's own timers go to a manual clock, so a real timer still pending at the end would be
+    // the instrumentation's (the SDK's in-memory exporter answers through a 0 ms timer, which fires).
+    const pendingTimers = trackTimers();
+    const { pool, handle } = setup({ pool: { clock: new ManualClock() } });
+    await pool.execute(rateLimitedOnA, { scope: 'gpt-4o' });
     let release!: () => void;
     const pending = pool.execute(() => new Promise<string>((resolve) => (release = () => resolve('late'))), { scope: 'gpt-4o' });
-    await new Promise((resolve) => setImmediate(resolve));
+    await Promise.resolve();
 
     handle.dispose();
     handle.dispose();
@@ -286,14 +333,14 @@ describe('dispose', () => {
 
     release();
     await pending;
-    await pool.execute(rateLimitedOnA, { scope: 'gpt-4o' });
+    await pool.execute(rateLimitedOnA, { scope: 'gpt-4o' }).catch(() => undefined);
     expect(await otel.spans()).toHaveLength(2);
     const metrics = await otel.metrics();
+    // Nothing recorded after dispose; the counters and gauges, reported by the removed callback, are gone.
     expect(metrics.get('gen_ai.client.operation.duration')!.points.map((p) => p.count)).toEqual([1]);
     expect(metrics.get('keymesh.rotations')?.points ?? []).toEqual([]);
-    // The gauge callback is gone: collection no longer reads the pool.
     expect(metrics.get('keymesh.keys')?.points ?? []).toEqual([]);
-    expect(timers()).toBe(before);
+    expect(await pendingTimers()).toEqual({ timeouts: 0, intervals: 0 });
   });
 
   it('requests whose end never comes (a pool closed mid-request drops its listeners) cannot grow the open spans past MAX_OPEN_SPANS', async () => {

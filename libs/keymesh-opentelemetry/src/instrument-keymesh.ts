@@ -1,8 +1,8 @@
-import { metrics, trace, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
+import { metrics, trace, type BatchObservableCallback, type MeterProvider, type TracerProvider } from '@opentelemetry/api';
 import { INSTRUMENTATION_NAME } from './attributes.js';
 import { AttributeCache } from './attribute-cache.js';
 import { createEventInstruments } from './instruments.js';
-import { observePools } from './pool-gauges.js';
+import { KeyGauges } from './pool-gauges.js';
 import { PoolLabels } from './pool-labels.js';
 import { recordPoolMetrics } from './pool-metrics.js';
 import { tracePool } from './pool-traces.js';
@@ -52,8 +52,16 @@ export function instrumentKeymesh(target: InstrumentTarget, options: InstrumentK
   if (withMetrics) {
     const meter = (options.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_NAME);
     const instruments = createEventInstruments(meter);
+    const gauges = new KeyGauges(meter);
     for (const { pool, labels } of observed) detach.push(recordPoolMetrics(pool, labels, instruments, cache));
-    detach.push(observePools(meter, observed, cache));
+    // One callback per collection: the counters' totals and one snapshot per pool.
+    const collect: BatchObservableCallback = (observer) => {
+      instruments.observe(observer);
+      gauges.observe(observer, observed, cache);
+    };
+    const observables = [...instruments.observables, ...gauges.observables];
+    meter.addBatchObservableCallback(collect, observables);
+    detach.push(() => meter.removeBatchObservableCallback(collect, observables));
   }
   if (traces) {
     const tracer = (options.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_NAME);

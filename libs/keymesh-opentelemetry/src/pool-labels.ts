@@ -4,8 +4,11 @@ import {
   ATTR_GEN_AI_OPERATION_NAME,
   ATTR_GEN_AI_PROVIDER_NAME,
   ATTR_GEN_AI_REQUEST_MODEL,
+  ATTR_GEN_AI_TOKEN_TYPE,
   ATTR_KEYMESH_POOL,
   GEN_AI_OPERATION_CHAT,
+  GEN_AI_TOKEN_TYPE_INPUT,
+  GEN_AI_TOKEN_TYPE_OUTPUT,
   OTHER_VALUE,
 } from './attributes.js';
 
@@ -21,13 +24,25 @@ const MAX_MODEL_LENGTH = 128;
  * `maxModels` distinct short ones become `gen_ai.request.model` values, the rest `_OTHER`, so no
  * caller can grow a metric's series without bound.
  */
+/** What the signals of requests for one model carry, built once per model. */
+export interface ModelLabels {
+  /** The `gen_ai.*` attributes: operation, provider, pool and (unless the default scope) the model. */
+  readonly request: Attributes;
+  /** `request` plus `gen_ai.token.type`: input / output. */
+  readonly inputTokens: Attributes;
+  readonly outputTokens: Attributes;
+  /** `chat <model>`, or `chat` without one, as the conventions name the span. */
+  readonly spanName: string;
+}
+
 export class PoolLabels {
   readonly provider: string | undefined;
   /** The pool and its provider: what every `keymesh.*` metric carries. */
   readonly pool: Attributes;
   /** `pool` plus the operation name: what the `gen_ai.*` signals carry. */
   readonly base: Attributes;
-  readonly #models = new Map<string, Attributes>();
+  readonly #models = new Map<string, ModelLabels>();
+  readonly #noModel: ModelLabels;
   readonly #maxModels: number;
 
   constructor(pool: KeyPool, providerName: string | undefined, maxModels: number) {
@@ -37,30 +52,34 @@ export class PoolLabels {
     this.pool = { [ATTR_KEYMESH_POOL]: pool.name };
     if (this.provider !== undefined) this.pool[ATTR_GEN_AI_PROVIDER_NAME] = this.provider;
     this.base = { [ATTR_GEN_AI_OPERATION_NAME]: GEN_AI_OPERATION_CHAT, ...this.pool };
+    this.#noModel = this.#labels(undefined);
   }
 
-  /** The model to report for a scope: itself while the set has room, else `_OTHER`; none for the default scope. */
-  model(scope: string): string | undefined {
-    if (scope === defaultScope) return undefined;
-    return this.#models.has(scope) || this.#admit(scope) ? scope : OTHER_VALUE;
-  }
-
-  /** The base attributes plus the request's model, one object per model (reused: no allocation per request). */
-  request(scope: string): Attributes {
-    const model = this.model(scope);
-    if (model === undefined) return this.base;
-    let attributes = this.#models.get(model);
-    if (attributes === undefined) {
-      attributes = { ...this.base, [ATTR_GEN_AI_REQUEST_MODEL]: model };
-      this.#models.set(model, attributes);
-    }
-    return attributes;
-  }
-
-  #admit(scope: string): boolean {
+  /** The labels of a request's scope: its own while the set has room, else `_OTHER`'s; no model for the default scope. One Map lookup. */
+  of(scope: string): ModelLabels {
+    if (scope === defaultScope) return this.#noModel;
+    const known = this.#models.get(scope);
+    if (known !== undefined) return known;
     // At most `maxModels` names, plus `_OTHER` once the set is full.
-    if (scope.length > MAX_MODEL_LENGTH || this.#models.size >= this.#maxModels) return false;
-    this.#models.set(scope, { ...this.base, [ATTR_GEN_AI_REQUEST_MODEL]: scope });
-    return true;
+    const admitted = scope.length <= MAX_MODEL_LENGTH && this.#models.size < this.#maxModels;
+    const model = admitted ? scope : OTHER_VALUE;
+    let labels = this.#models.get(model);
+    if (labels === undefined) this.#models.set(model, (labels = this.#labels(model)));
+    return labels;
+  }
+
+  /** A limit's or rate limit's scope as an attribute value: the bounded model, or `default`. */
+  scope(scope: string): string {
+    return scope === defaultScope ? defaultScope : (this.of(scope).request[ATTR_GEN_AI_REQUEST_MODEL] as string);
+  }
+
+  #labels(model: string | undefined): ModelLabels {
+    const request = model === undefined ? this.base : { ...this.base, [ATTR_GEN_AI_REQUEST_MODEL]: model };
+    return {
+      request,
+      inputTokens: { ...request, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_INPUT },
+      outputTokens: { ...request, [ATTR_GEN_AI_TOKEN_TYPE]: GEN_AI_TOKEN_TYPE_OUTPUT },
+      spanName: model === undefined ? GEN_AI_OPERATION_CHAT : `${GEN_AI_OPERATION_CHAT} ${model}`,
+    };
   }
 }

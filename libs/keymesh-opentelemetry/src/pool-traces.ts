@@ -14,7 +14,6 @@ import {
   ATTR_KEYMESH_ROTATION_REASON,
   EVENT_ATTEMPT,
   EVENT_ROTATED,
-  GEN_AI_OPERATION_CHAT,
   OUTCOME_OK,
 } from './attributes.js';
 import { listen } from './listen.js';
@@ -52,9 +51,10 @@ export function tracePool(pool: KeyPool, labels: PoolLabels, tracer: Tracer): ()
 
   const detach = listen(pool, {
     'request.started': (e) => {
-      const model = labels.model(e.scope);
-      const name = model === undefined ? GEN_AI_OPERATION_CHAT : `${GEN_AI_OPERATION_CHAT} ${model}`;
-      const span = tracer.startSpan(name, { kind: SpanKind.CLIENT, attributes: labels.request(e.scope) }, context.active());
+      const model = labels.of(e.scope);
+      const span = tracer.startSpan(model.spanName, { kind: SpanKind.CLIENT, attributes: model.request }, context.active());
+      // A span nobody records (no SDK, or sampled out) takes no events: it is not tracked at all.
+      if (!span.isRecording()) return;
       if (open.size >= MAX_OPEN_SPANS) {
         const [oldest, stale] = open.entries().next().value!;
         finish(oldest, stale);
