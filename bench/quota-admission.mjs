@@ -33,6 +33,7 @@ async function tokensBind() {
     name: 'tokens bind',
     secrets,
     keys: secrets,
+    events: ['quota.shared'],
     fake: {
       quota: { organizations: ownOrganizations(secrets), limits: { 'gpt-4o-mini': { requestsPerMinute: perKey.requests, tokensPerMinute: perKey.tokens } }, windowMs },
     },
@@ -48,6 +49,7 @@ async function tokensBind() {
         tokensServed: inRun.tokens + inRun.served * promptTokens,
         capacity: capacityOf({ fake, from: t0, durationMs, windowMs, organizations: secrets.length, limit: perKey.tokens }),
         upstream: upstream(fake),
+        merges: subject.events.filter((e) => e.name === 'quota.shared').length,
       };
     },
   });
@@ -65,12 +67,14 @@ async function tokensBind() {
           ['upstream calls per caller', (k.upstream.calls / k.all.count).toFixed(2), (p.upstream.calls / p.all.count).toFixed(2), ''],
           ['served p50 / p95 (ms)', `${fmt.ms(k.all.p50)} / ${fmt.ms(k.all.p95)}`, `${fmt.ms(p.all.p50)} / ${fmt.ms(p.all.p95)}`, ''],
           ['failures', k.all.failures, p.all.failures, ''],
+          ['shared-quota merges reported (independent keys with equal limits: should be 0)', String(k.merges), 'n/a', ''],
         ],
         "A request's tokens as the fake counts them: prompt characters / 4 + max_tokens. The pool gets no `cost`: its adapter estimates it. Every caller gives up after 3 s.",
       ),
     ],
     targets: [
       target('quota-tokens-capacity', '7a. tokens bind: tokens served / token capacity', '≥ 90 %', fmt.pct(share(k)), share(k) >= 0.9, fmt.pct(0.9 - share(k))),
+      target('quota-tokens-no-merge', '7a. tokens bind: independent keys never reported as sharing a quota', '0 merges', String(k.merges), k.merges === 0, `${k.merges} merges`),
       target('quota-tokens-429', '7a. tokens bind: upstream 429s', '≤ 2 %', fmt.pct(k.upstream.limitedShare), k.upstream.limitedShare <= 0.02, fmt.pct(k.upstream.limitedShare - 0.02)),
     ],
   };

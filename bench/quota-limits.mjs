@@ -45,6 +45,7 @@ async function mixedModels() {
     name: 'mixed models',
     secrets,
     keys: secrets,
+    events: ['quota.shared'],
     fake: {
       quota: {
         organizations: ownOrganizations(secrets),
@@ -64,6 +65,7 @@ async function mixedModels() {
         largeInRun: callers(results.filter((r) => r.model === large.model), { servedBy: durationMs }),
         largeCapacity: capacityOf({ fake, from: t0, durationMs, windowMs, organizations: secrets.length, limit: large.perKey }),
         smallUpstream: upstream(fake, { model: small.model }),
+        merges: subject.events.filter((e) => e.name === 'quota.shared').length,
         largeUpstream: upstream(fake, { model: large.model }),
       };
     },
@@ -80,6 +82,7 @@ async function mixedModels() {
     ['large model: served in the run / capacity', fmt.pct(k.largeInRun.served / k.largeCapacity), fmt.pct(p.largeInRun.served / p.largeCapacity), ratio(k.largeInRun.served / k.largeCapacity, p.largeInRun.served / p.largeCapacity)],
     ['large model: callers served', fmt.pct(k.large.servedShare), fmt.pct(p.large.servedShare), ratio(k.large.servedShare, p.large.servedShare)],
     ['large model: upstream answers 429', fmt.pct(k.largeUpstream.limitedShare), fmt.pct(p.largeUpstream.limitedShare), ratio(k.largeUpstream.limitedShare, p.largeUpstream.limitedShare)],
+    ['shared-quota merges reported (every key is its own organisation: should be 0)', String(k.merges), 'n/a', ''],
     ['upstream calls per caller', ((k.smallUpstream.calls + k.largeUpstream.calls) / (k.small.count + k.large.count)).toFixed(2), ((p.smallUpstream.calls + p.largeUpstream.calls) / (p.small.count + p.large.count)).toFixed(2), ''],
   ];
   return {
@@ -95,6 +98,7 @@ async function mixedModels() {
       target('quota-mixed-small-served', '6a. mixed models: small model callers served', '≥ 99 %', fmt.pct(k.small.servedShare), k.small.servedShare >= 0.99, fmt.pct(0.99 - k.small.servedShare)),
       target('quota-mixed-small-429', '6a. mixed models: small model upstream 429s', '≤ 1 %', fmt.pct(k.smallUpstream.limitedShare), k.smallUpstream.limitedShare <= 0.01, fmt.pct(k.smallUpstream.limitedShare - 0.01)),
       target('quota-mixed-small-p95', '6a. mixed models: small model served p95', `≤ 4 upstream latencies (${p95Goal} ms)`, `${fmt.ms(k.small.p95)} ms`, k.small.p95 <= p95Goal, `${fmt.ms(k.small.p95 - p95Goal)} ms`),
+      target('quota-mixed-no-merge', '6a. mixed models: independent keys never reported as sharing a quota', '0 merges', String(k.merges), k.merges === 0, `${k.merges} merges`),
       target('quota-mixed-large', '6a. mixed models: large model served / its capacity', '≥ 95 %', fmt.pct(k.largeInRun.served / largeCapacity), k.largeInRun.served / largeCapacity >= 0.95, fmt.pct(0.95 - k.largeInRun.served / largeCapacity)),
     ],
   };
