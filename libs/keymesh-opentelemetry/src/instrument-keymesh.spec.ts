@@ -355,3 +355,20 @@ describe('dispose', () => {
     expect(await otel.spans()).toHaveLength(MAX_OPEN_SPANS + 1);
   });
 });
+
+describe('the core events it relies on', () => {
+  it('request.started fires inside execute() before it returns (the caller’s context), and every event of a request carries its number', async () => {
+    const pool = new KeyPool({ name: 'events', keys: [{ id: 'a', secret: SECRET_A }, { id: 'b', secret: SECRET_B }], strategy: 'priority' });
+    open.push(() => pool.close());
+    const seen: Array<[string, number]> = [];
+    for (const name of ['request.started', 'request.retried', 'key.rotated', 'request.succeeded', 'request.failed'] as const) {
+      pool.on(name, (e) => seen.push([name, e.request]));
+    }
+    const first = pool.execute(async (key, ctx) => rateLimitedOnA(key, ctx), { scope: 'gpt-4o' });
+    expect(seen).toEqual([['request.started', 1]]);
+    const second = pool.execute(() => Promise.reject(httpError(400)), { scope: 'gpt-4o' });
+    await Promise.allSettled([first, second]);
+    expect(seen.filter(([, request]) => request === 1).map(([name]) => name)).toEqual(['request.started', 'request.retried', 'key.rotated', 'request.succeeded']);
+    expect(seen.filter(([, request]) => request === 2).map(([name]) => name)).toEqual(['request.started', 'request.failed']);
+  });
+});

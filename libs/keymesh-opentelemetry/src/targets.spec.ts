@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import { createKeymesh, createKeymeshClients, KeyPool, poolOf } from '@keymesh/core';
+import { keymeshFetch } from '@keymesh/core/fetch';
 import { keymesh } from '@keymesh/express';
 import { KeymeshService } from '@keymesh/nestjs';
 import { startFakeProvider } from '@keymesh/testing';
@@ -56,6 +57,11 @@ describe('through the SDK adapters, against @keymesh/testing fakes', () => {
       ['keymesh.key.rotated', 'b', 'rate_limited'],
       ['keymesh.attempt', 'b', 'ok'],
     ]);
+    // The adapter reads the answer's `usage` (the fake counts prompt and completion tokens).
+    const tokens = await otel.points('gen_ai.client.token.usage');
+    expect(tokens.map((p) => p.attributes['gen_ai.token.type'])).toEqual(['input', 'output']);
+    expect(tokens.every((p) => p.sum! > 0)).toBe(true);
+    expect(span!.attributes['gen_ai.usage.input_tokens']).toBe(tokens[0]!.sum);
     const text = JSON.stringify([...(await otel.metrics()).values()]) + JSON.stringify([span!.attributes, span!.events, span!.status]);
     for (const secret of [SECRET_A, SECRET_B]) expect(text).not.toContain(secret);
   });
@@ -77,6 +83,28 @@ describe('through the SDK adapters, against @keymesh/testing fakes', () => {
     const named = instrumentKeymesh(bare, { meterProvider: fresh.meterProvider, providerName: 'my-llm' });
     open.push(() => named.dispose());
     expect((await fresh.points('keymesh.keys.available')).map((p) => p.attributes['gen_ai.provider.name'])).toEqual(['my-llm']);
+  });
+});
+
+describe('keymeshFetch', () => {
+  it('a keymeshFetch is a target like a client: provider from its adapter, the model from the body', async () => {
+    const fake = await startFakeProvider({ provider: 'gemini', keys: { [SECRET_A]: { kind: 'ok' } } });
+    open.push(() => fake.close());
+    const fetch = keymeshFetch({ provider: 'gemini', baseURL: fake.url, keys: [{ id: 'a', secret: SECRET_A }] });
+    open.push(() => poolOf(fetch).close());
+    const otel = otelFor();
+    const handle = instrumentKeymesh(fetch, { meterProvider: otel.meterProvider, tracerProvider: otel.tracerProvider });
+    open.push(() => handle.dispose());
+    const res = await fetch(`${fake.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ contents: [{ role: 'user', parts: [{ text: 'hi' }] }] }),
+    });
+    expect(res.status).toBe(200);
+    const [duration] = await otel.points('gen_ai.client.operation.duration');
+    expect(duration!.attributes).toMatchObject({ 'gen_ai.provider.name': 'gcp.gemini', 'keymesh.pool.name': 'gemini' });
+    const [span] = await otel.spans();
+    expect(span!.name).toBe(duration!.attributes['gen_ai.request.model'] === undefined ? 'chat' : `chat ${duration!.attributes['gen_ai.request.model']}`);
   });
 });
 
