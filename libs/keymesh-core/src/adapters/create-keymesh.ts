@@ -3,7 +3,7 @@ import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import { KeyPool } from '../pool/key-pool.js';
 import type { KeyPoolOptions } from '../pool/options.js';
-import type { KeymeshAdapter } from './adapter.js';
+import type { AdapterOptions, KeymeshAdapter } from './adapter.js';
 import { checkNumber } from '../pool/key-spec.js';
 import { poolOf, rememberPool } from './pool-registry.js';
 import { knownAdapters } from './registry.js';
@@ -65,12 +65,7 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
       'client',
     );
   }
-  const wrapOptions = {
-    idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }),
-    streamFailover: checkStreamFailover(streamFailover, 'streamFailover'),
-    maxReplayBodyBytes: checkNumber(maxReplayBodyBytes, defaultMaxReplayBodyBytes, 'maxReplayBodyBytes', { min: 0, integer: true }),
-    requestCost: checkRequestCostOptions({ estimateTokens, defaultMaxOutputTokens }),
-  };
+  const wrapOptions = resolveWrapOptions({ idleTimeoutMs, streamFailover, maxReplayBodyBytes, estimateTokens, defaultMaxOutputTokens });
   const pool = new KeyPool({ ...poolOptions, classify: chain(poolOptions.classify, adapter.classify) }, { extraOptionNames: ['client', 'adapter'] });
   let wrapped: object;
   try {
@@ -81,6 +76,16 @@ export function createKeymesh(options: CreateKeymeshOptions<unknown, unknown>): 
   }
   rememberPool(wrapped, pool, adapter.name);
   return wrapped;
+}
+
+/** Validated `WrapOptions` with their defaults, as adapters receive them (also for a client on a pool made elsewhere). */
+export function resolveWrapOptions(options: WrapOptions): AdapterOptions {
+  return {
+    idleTimeoutMs: checkNumber(options.idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }),
+    streamFailover: checkStreamFailover(options.streamFailover, 'streamFailover'),
+    maxReplayBodyBytes: checkNumber(options.maxReplayBodyBytes, defaultMaxReplayBodyBytes, 'maxReplayBodyBytes', { min: 0, integer: true }),
+    requestCost: checkRequestCostOptions({ estimateTokens: options.estimateTokens, defaultMaxOutputTokens: options.defaultMaxOutputTokens }),
+  };
 }
 
 /**

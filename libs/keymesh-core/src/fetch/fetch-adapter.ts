@@ -1,6 +1,10 @@
 import type { AdapterOptions, KeymeshAdapter } from '../adapters/adapter.js';
-import { settleResponse } from '../adapters/response-guard.js';
+import { reportUsage } from '../adapters/answer-usage.js';
+import { markFinal } from '../adapters/final-attempt.js';
+import { redactError, redactText } from '../adapters/redact.js';
+import { settleResponse, type StreamFailover } from '../adapters/response-guard.js';
 import { errorInFirstEvent } from '../adapters/sse-first-event.js';
+import { streamFailoverHeader, streamFailoverOf } from '../adapters/stream-failover.js';
 import { isPoolExhaustedError } from '../errors/pool-exhausted-error.js';
 import { exhaustedResponse } from '../health/exhausted-response.js';
 import { maxErrorBodyLength } from '../http/http-status-error.js';
@@ -9,11 +13,9 @@ import { neverAborted, type AttemptContext } from '../pool/attempt-context.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import type { PoolKey } from '../pool/pool-key.js';
 import type { ProviderName } from '../request/provider-reader.js';
-import { readRequestInfo, requestReaders, type RequestCostOptions } from '../request/read-request.js';
-import type { TokenUsage } from '../request/request-info.js';
+import { readRequestInfo } from '../request/read-request.js';
 import { readFetchCall, type FetchCall } from './fetch-request.js';
 import { fetchProviders, type FetchProvider } from './fetch-providers.js';
-import { redactSecrets } from './redact.js';
 import { UpstreamStatusError } from './upstream-status-error.js';
 
 export interface FetchAdapterSettings {
@@ -21,9 +23,6 @@ export interface FetchAdapterSettings {
   /** The only origin (and path) keys are sent to. */
   base: URL;
   fetch: typeof fetch;
-  cost: RequestCostOptions;
-  /** Secrets known when the fetch was made, redacted from upstream text besides the attempt's own. */
-  secrets: readonly string[];
 }
 
 /** Responses a request ends on when its last attempt failed in a way `fetch` answers rather than rejects. */
@@ -42,13 +41,16 @@ export function fetchAdapter(settings: FetchAdapterSettings): KeymeshAdapter<unk
 function pooledFetch(pool: KeyPool, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): typeof fetch {
   const basePath = settings.base.pathname.replace(/\/+$/, '');
   return async function keymeshFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    const call = await readFetchCall(input, init);
+    const call = await readFetchCall(input, init, options.maxReplayBodyBytes);
     refuseForeign(call.url, settings.base, basePath);
     for (const name of provider.foreignHeaders) call.headers.delete(name);
     if (provider.foreignQuery !== undefined && call.url.searchParams.has(provider.foreignQuery)) call.url.searchParams.delete(provider.foreignQuery);
-    const info = readRequestInfo(settings.provider, call.url.pathname, call.json, settings.cost);
+    // Read by Keymesh, never sent: the request's own choice of where its stream stops failing over.
+    const failover = streamFailoverOf(call.headers, options.streamFailover);
+    call.headers.delete(streamFailoverHeader);
+    const info = readRequestInfo(settings.provider, call.url.pathname, call.json, options.requestCost);
     try {
-      return await pool.execute((key, ctx) => attempt(call, key, ctx, provider, settings, options), {
+      return await pool.execute((key, ctx) => attempt(call, key, ctx, provider, settings, options, failover), {
         signal: call.signal,
         scope: info.model,
         cost: info.cost,
@@ -76,32 +78,45 @@ function refuseForeign(url: URL, base: URL, basePath: string): void {
   );
 }
 
-async function attempt(call: FetchCall, key: PoolKey, ctx: AttemptContext, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): Promise<Response> {
+async function attempt(
+  call: FetchCall,
+  key: PoolKey,
+  ctx: AttemptContext,
+  provider: FetchProvider,
+  settings: FetchAdapterSettings,
+  options: AdapterOptions,
+  failover: StreamFailover,
+): Promise<Response> {
   // Attempts of one call run one after the other, so they can share the call's headers.
   call.headers.set(provider.credentialHeader, provider.credential(key.secret));
-  const response = await settings.fetch(call.url, {
-    ...call.init,
-    method: call.method,
-    headers: call.headers,
-    body: call.body,
-    signal: upstreamSignal(call.signal, ctx.signal),
-    // A redirect must not carry the key to another host: it is answered as it is.
-    redirect: 'manual',
-  });
-  if (response.status >= 400) throw await statusError(response, call, key, provider, settings, options);
-  if (response.status >= 300) return response;
-  ctx.observe(response.headers);
-  const stream = isEventStream(response);
-  const settled = await settleResponse(response, {
-    stream,
-    idleTimeoutMs: options.idleTimeoutMs,
-    inspectFirstEvent: stream ? (text) => firstEventError(text, response, key, settings) : undefined,
-  });
-  if (!stream && isJson(settled)) {
-    const usage = readUsage(settings.provider, await settled.clone().text());
-    if (usage !== undefined) ctx.usage(usage);
+  try {
+    const response = await settings.fetch(call.url, {
+      ...call.init,
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: upstreamSignal(call.signal, ctx.signal),
+      // A redirect must not carry the key to another host: it is answered as it is.
+      redirect: 'manual',
+    });
+    if (response.status >= 400) throw await statusError(response, call, key, provider, options);
+    if (response.status >= 300) return response;
+    ctx.observe(response.headers);
+    const stream = isEventStream(response);
+    return await settleResponse(response, {
+      stream,
+      idleTimeoutMs: options.idleTimeoutMs,
+      inspectFirstEvent: stream ? (text) => firstEventError(text, response, key) : undefined,
+      streamFailover: failover,
+      // A stream's usage comes at its end, after the attempt: only non-stream answers report it.
+      onBody: stream || !isJson(response) ? undefined : (body) => reportUsage(ctx, settings.provider, body),
+    });
+  } catch (error) {
+    redactError(error, key.secret);
+    // A streamed request body too large to keep a copy of is consumed: no second attempt.
+    if (!call.replayable) markFinal(error);
+    throw error;
   }
-  return settled;
 }
 
 /**
@@ -121,27 +136,14 @@ function isJson(response: Response): boolean {
   return response.headers.get('content-type')?.includes('json') === true;
 }
 
-function readUsage(provider: ProviderName, text: string): TokenUsage | undefined {
-  try {
-    return requestReaders[provider].usage(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
-}
-
-/** Every secret the answer could echo: the attempt's own and those the fetch was made with. */
-function redact(text: string, key: PoolKey, settings: FetchAdapterSettings): string {
-  return redactSecrets(redactSecrets(text, [key.secret]), settings.secrets);
-}
-
 /**
  * A non-2xx answer, its body read inside the attempt (within the idle timeout) and redacted, as
  * an error the provider's classifier reads; the caller gets its `response` if the request ends here.
  */
-async function statusError(response: Response, call: FetchCall, key: PoolKey, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): Promise<UpstreamStatusError> {
+async function statusError(response: Response, call: FetchCall, key: PoolKey, provider: FetchProvider, options: AdapterOptions): Promise<UpstreamStatusError> {
   const settled = await settleResponse(response, { stream: false, idleTimeoutMs: options.idleTimeoutMs });
   const raw = await settled.text();
-  const text = redact(raw.length > maxErrorBodyLength ? raw.slice(0, maxErrorBodyLength) : raw, key, settings);
+  const text = redactText(raw.length > maxErrorBodyLength ? raw.slice(0, maxErrorBodyLength) : raw, key.secret);
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -164,9 +166,9 @@ async function statusError(response: Response, call: FetchCall, key: PoolKey, pr
  * the caller gets that event (redacted) on the stream's own status, so the framework raises the
  * error it raises for it.
  */
-function firstEventError(text: string, response: Response, key: PoolKey, settings: FetchAdapterSettings): Error | undefined {
+function firstEventError(text: string, response: Response, key: PoolKey): Error | undefined {
   const error = errorInFirstEvent(text);
-  if (error !== undefined) finalAnswers.set(error, answer(response, redact(text, key, settings)));
+  if (error !== undefined) finalAnswers.set(error, answer(response, redactText(text, key.secret)));
   return error;
 }
 

@@ -1,6 +1,7 @@
 import { startFakeProvider, type FakeProvider } from '@keymesh/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNoSecretIn, rejection } from '../__tests__/sdk-helpers.js';
+import OpenAI from 'openai';
 import { createKeymesh, isConfigError, KeyPool, poolOf as poolOfRoot, type KeymeshEvents } from '../index.js';
 import { poolOf as poolOfOpenAI } from '../openai/index.js';
 import { keymeshFetch, poolOf, UnsafeUrlError } from './index.js';
@@ -117,13 +118,15 @@ describe('keymeshFetch through the pool', () => {
   });
 
   it('resolves to the last upstream answer, redacted, when attempts run out', async () => {
-    const echo = { kind: 'status', status: 500, body: { error: { message: `Upstream echoed ${A} and ${B}`, type: 'server_error', code: null } } } as const;
-    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: echo, [B]: echo } });
+    // Providers echo the key a request carried; each answer is redacted of its own key.
+    const echo = (key: string) => ({ kind: 'status', status: 500, body: { error: { message: `Upstream echoed ${key}`, type: 'server_error', code: null } } }) as const;
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: echo(A), [B]: echo(B) } });
     const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
     const response = await post(fetch, `${fake.url}/chat/completions`, chat());
     expect(response.status).toBe(500);
     const text = await response.text();
-    expect(text).toContain('Upstream echoed [redacted] and [redacted]');
+    expect(text).toMatch(/Upstream echoed sk-…(aaaa|bbbb)"/);
+    expectNoSecretIn(text, [A, B]);
     expect(response.headers.get('x-request-id')).toMatch(/^req_/);
     expect(fake.requests).toHaveLength(2);
   });
@@ -232,9 +235,55 @@ describe('poolOf and shared pools', () => {
     expect(fake.requests.map((r) => r.key)).toEqual([A, B, B]);
   });
 
-  it('accepts the pool of an SDK-style client made by createKeymesh', () => {
-    const http = createKeymesh({ adapter: { name: 'stub', wrap: () => ({}) }, keys: [A] });
-    const fetch = keymeshFetch({ provider: 'openai', pool: poolOfRoot(http as object) });
-    expect(poolOf(fetch)).toBe(poolOfRoot(http as object));
+  it('shares the pool of an OpenAI SDK client: a key the SDK client found out of credit is skipped by the fetch', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'quota' }, [B]: { kind: 'ok' } } });
+    const openai = createKeymesh({ client: new OpenAI({ apiKey: 'unused', baseURL: fake.url }), keys: [A, B], strategy: 'priority' });
+    await openai.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] });
+    const fetch = keymeshFetch({ provider: 'openai', pool: poolOfRoot(openai), baseURL: fake.url });
+    expect(poolOf(fetch)).toBe(poolOfRoot(openai));
+    expect((await post(fetch, `${fake.url}/chat/completions`, chat())).status).toBe(200);
+    expect(fake.requests.map((r) => r.key)).toEqual([A, B, B]);
+  });
+
+  it('refuses a pool that classifies another provider’s answers', () => {
+    const gemini = keymeshFetch({ provider: 'gemini', keys: [A] });
+    expect(() => keymeshFetch({ provider: 'openai', pool: poolOf(gemini) })).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_INVALID_OPTION', option: 'pool' }));
+  });
+});
+
+describe('keymeshFetch request handling', () => {
+  it('buffers a streamed request body so a rotation sends the same bytes', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'rate_limit', limit: 0, windowMs: 60_000 }, [B]: { kind: 'ok' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, strategy: 'priority' });
+    const body = new Blob([chat('gpt-4.1')]).stream();
+    const response = await fetch(`${fake.url}/chat/completions`, { method: 'POST', body, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(200);
+    expect(fake.requests.map((r) => [r.key, (r.body as { model: string }).model])).toEqual([[A, 'gpt-4.1'], [B, 'gpt-4.1']]);
+  });
+
+  it('gives a streamed body larger than maxReplayBodyBytes one attempt', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'rate_limit', limit: 0, windowMs: 60_000 }, [B]: { kind: 'ok' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, strategy: 'priority', maxReplayBodyBytes: 10 });
+    const response = await fetch(`${fake.url}/chat/completions`, { method: 'POST', body: new Blob([chat()]).stream(), duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(429);
+    expect(fake.requests.map((r) => r.key)).toEqual([A]);
+  });
+
+  it('reads the per-request stream failover switch and never sends it', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'stream_error', afterChunks: 0 }, [B]: { kind: 'ok' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, strategy: 'priority' });
+    const response = await post(fetch, `${fake.url}/chat/completions`, chat('gpt-4o-mini', { stream: true }), { 'x-keymesh-stream-failover': 'headers' });
+    // Handed over at its headers: the error event reaches the caller, nothing is retried.
+    expect(await response.text()).toContain('"error"');
+    expect(fake.requests.map((r) => r.key)).toEqual([A]);
+    expect(fake.requests[0]!.headers['x-keymesh-stream-failover']).toBeUndefined();
+  });
+
+  it('hands estimateTokens the request and Keymesh’s own estimate', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'ok' } } });
+    const seen: unknown[] = [];
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A], baseURL: fake.url, estimateTokens: (request) => (seen.push(request), 7) });
+    await post(fetch, `${fake.url}/chat/completions`, chat('gpt-4o'));
+    expect(seen).toEqual([{ provider: 'openai', path: '/v1/chat/completions', body: JSON.parse(chat('gpt-4o')), model: 'gpt-4o', estimate: { tokens: expect.any(Number) } }]);
   });
 });

@@ -1,18 +1,20 @@
-import { createKeymesh, type WrapOptions } from '../adapters/create-keymesh.js';
-import { rememberPool } from '../adapters/pool-registry.js';
+import { createKeymesh, resolveWrapOptions, type WrapOptions } from '../adapters/create-keymesh.js';
+import { adapterNameOf, rememberPool } from '../adapters/pool-registry.js';
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import { parseBaseUrl } from '../http/safe-url.js';
 import { KeyPool } from '../pool/key-pool.js';
-import { checkNumber, type KeySpec } from '../pool/key-spec.js';
 import type { KeyPoolOptions } from '../pool/options.js';
 import type { ProviderName } from '../request/provider-reader.js';
-import { checkRequestCostOptions, type RequestCostOptions } from '../request/read-request.js';
 import { fetchAdapter } from './fetch-adapter.js';
 import { fetchProviders, isProviderName } from './fetch-providers.js';
 
-/** What every `keymeshFetch` takes, besides its keys (or the pool it shares). */
-export interface KeymeshFetchBaseOptions extends WrapOptions, RequestCostOptions {
+/**
+ * What every `keymeshFetch` takes, besides its keys (or the pool it shares): the adapter options
+ * of `createKeymesh` (`idleTimeoutMs`, `streamFailover`, `maxReplayBodyBytes`, `estimateTokens`,
+ * `defaultMaxOutputTokens`) and these.
+ */
+export interface KeymeshFetchBaseOptions extends WrapOptions {
   /** Which API the fetch calls: its credential header, classifier, scope and token estimate. */
   provider: ProviderName;
   /**
@@ -45,7 +47,7 @@ export function keymeshFetch(options: KeymeshFetchOptions): typeof fetch {
   if (typeof options !== 'object' || options === null) {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, "keymeshFetch takes an options object: keymeshFetch({ provider: 'openai', keys }).", '');
   }
-  const { provider, baseURL, fetch: fetchImpl, pool, estimateTokens, defaultMaxOutputTokens, ...poolOptions } = options as KeymeshFetchBaseOptions & KeyPoolOptions & { pool?: KeyPool };
+  const { provider, baseURL, fetch: fetchImpl, pool, ...rest } = options as KeymeshFetchBaseOptions & KeyPoolOptions & { pool?: KeyPool };
   if (!isProviderName(provider)) {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `\`provider\` must be one of ${Object.keys(fetchProviders).map((name) => `'${name}'`).join(', ')}.`, 'provider');
   }
@@ -54,29 +56,24 @@ export function keymeshFetch(options: KeymeshFetchOptions): typeof fetch {
     provider,
     base: parseBaseUrl(baseURL ?? fetchProviders[provider].origin),
     fetch: fetchImpl ?? globalThis.fetch,
-    cost: checkRequestCostOptions({ estimateTokens, defaultMaxOutputTokens }),
-    secrets: pool === undefined ? secretsOf(poolOptions.keys) : [],
   });
-  if (pool === undefined) {
-    return createKeymesh({ ...poolOptions, name: poolOptions.name ?? provider, adapter });
-  }
-  return sharing(pool, adapter, poolOptions);
+  if (pool === undefined) return createKeymesh({ ...rest, name: rest.name ?? provider, adapter });
+  return sharing(pool, adapter, rest);
 }
 
 /** A fetch on a pool made elsewhere (by `createKeymesh`, another `keymeshFetch`, or `new KeyPool`). */
-function sharing(pool: KeyPool, adapter: ReturnType<typeof fetchAdapter>, rest: Record<string, unknown>): typeof fetch {
+function sharing(pool: KeyPool, adapter: ReturnType<typeof fetchAdapter>, rest: WrapOptions & Record<string, unknown>): typeof fetch {
   if (!(pool instanceof KeyPool)) throw new ConfigError(ErrorCodes.INVALID_OPTION, '`pool` must be a KeyPool, e.g. poolOf(client).', 'pool');
-  const { idleTimeoutMs, ...poolOptions } = rest;
+  const { idleTimeoutMs, streamFailover, maxReplayBodyBytes, estimateTokens, defaultMaxOutputTokens, ...poolOptions } = rest;
+  const classifies = adapterNameOf(pool);
+  if (classifies !== undefined && classifies !== adapter.name && isProviderName(classifies)) {
+    throw new ConfigError(ErrorCodes.INVALID_OPTION, `\`pool\` classifies ${classifies} answers; share it with a keymeshFetch of provider '${classifies}', or give this one its own keys.`, 'pool');
+  }
   const misplaced = Object.keys(poolOptions).find((name) => poolOptions[name] !== undefined);
   if (misplaced !== undefined) {
     throw new ConfigError(ErrorCodes.INVALID_OPTION, `\`${misplaced}\` is a pool option: set it where the shared pool is created, or pass \`keys\` instead of \`pool\`.`, misplaced);
   }
-  const wrapped = adapter.wrap(pool, undefined, { idleTimeoutMs: checkNumber(idleTimeoutMs, 300_000, 'idleTimeoutMs', { min: 0, exclusiveMin: true }) });
+  const wrapped = adapter.wrap(pool, undefined, resolveWrapOptions({ idleTimeoutMs, streamFailover, maxReplayBodyBytes, estimateTokens, defaultMaxOutputTokens }));
   rememberPool(wrapped, pool);
   return wrapped;
-}
-
-function secretsOf(keys: readonly KeySpec[] | undefined): string[] {
-  if (!Array.isArray(keys)) return [];
-  return keys.map((spec) => (typeof spec === 'string' ? spec : (spec as { secret?: unknown } | null)?.secret)).filter((secret): secret is string => typeof secret === 'string' && secret !== '');
 }

@@ -9,8 +9,12 @@ import type { KeyPoolOptions } from '../pool/options.js';
 /** Pool options shared by every client of a group (everything but keys and the name). */
 export type SharedPoolOptions = Omit<KeyPoolOptions, 'keys' | 'name'> & WrapOptions;
 
-/** What a `keymeshFetch` client takes besides its keys and pool options: `{ provider: 'openai' }` and optionally `baseURL`, `fetch`, `estimateTokens`. */
-export type FetchClientOptions = Omit<KeymeshFetchBaseOptions, 'idleTimeoutMs'>;
+/**
+ * What makes a client a `keymeshFetch`: `{ provider: 'openai' }`, optionally `baseURL` and the
+ * upstream `fetch`. Its pool and adapter options (`idleTimeoutMs`, `estimateTokens`, …) sit beside
+ * `keys`, as for any client.
+ */
+export type FetchClientOptions = Pick<KeymeshFetchBaseOptions, 'provider' | 'baseURL' | 'fetch'>;
 
 /**
  * One named client with its keys and its own pool options: an SDK client, an `adapter` such as
@@ -78,7 +82,7 @@ export function createKeymeshClients<Clients extends Record<string, unknown>>(op
   };
 }
 
-const fetchOptionNames = ['provider', 'baseURL', 'fetch', 'estimateTokens', 'defaultMaxOutputTokens'];
+const fetchOptionNames = ['provider', 'baseURL', 'fetch'];
 
 /** A `keymeshFetch` client of the group; an error in its `fetch` options names them as written (`fetch.provider`). */
 function fetchClient(name: string, config: ClientConfig & { fetch: FetchClientOptions }, defaults: SharedPoolOptions | undefined): typeof fetch {
