@@ -81,6 +81,12 @@ const methodNotes = `## Method
   sites in one process would measure V8's megamorphic fallbacks rather than the strategies.
 - **No sockets.** The OpenAI client gets a \`fetch\` that returns a canned \`Response\` in-process. The failover
   upstream and the goodput provider are in-process functions too, so the figures are Keymesh's work and not the network's.
+- **Real sockets for the quota benchmarks (6, 7).** \`quota-limits.mjs\` and \`quota-admission.mjs\` drive the real
+  OpenAI SDK over HTTP against \`@keymesh/testing\`'s quota mode (limits per organisation and model, the provider's
+  headers and 429 bodies, 40 ms per answer, one-second windows), open-loop, for a few seconds of wall time per
+  scenario, each once through a Keymesh pool and once through plain SDK clients (one per key, round-robin, the SDK's 2
+  retries on), each against a fresh fake. Wall-clock figures: on a loaded machine (the load is printed with each
+  section) latencies stretch for both subjects. \`node bench/quota-limits.mjs [mixed|shared|sick]\` runs one scenario.
 - **Virtual time** for goodput: the pool takes the benchmark's \`clock\` and \`random\`. Twenty simulated minutes
   take one to two seconds, and a run is deterministic for its seed. Times are whole milliseconds, as \`Date.now\` and the
   providers' reset headers are.
