@@ -10,8 +10,8 @@
 //
 // Windows are one second. Run alone: `npm run build -w @keymesh/core -w @keymesh/testing &&
 // node bench/quota-admission.mjs [tokens|overload|outage]`.
-import { finish, fmt, table, target } from './harness.mjs';
-import { callers, callsByCaller, capacityOf, drive, keysOf, loadNote, ownOrganizations, quick, ratio, sideBySide, upstream } from './quota-driver.mjs';
+import { fmt, table, target } from './harness.mjs';
+import { callers, callsByCaller, capacityOf, drive, keysOf, ownOrganizations, quick, ratio, runScenarios, sideBySide, upstream } from './quota-driver.mjs';
 
 const windowMs = 1_000;
 const prompt = [{ role: 'user', content: 'hi' }];
@@ -211,15 +211,4 @@ async function outage() {
 
 const scenarios = { tokens: tokensBind, overload, outage };
 
-const only = process.argv.slice(2);
-const machineLoad = loadNote();
-console.log(`Quota admission (issue 15): ${machineLoad.text}`);
-const part = { tables: [], targets: [], load: machineLoad.text };
-for (const [name, scenario] of Object.entries(scenarios)) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  const { tables, targets } = await scenario();
-  part.tables.push(...tables);
-  part.targets.push(...targets);
-}
-finish('quota-admission', part);
-for (const t of part.targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.measured} (target ${t.goal})`);
+await runScenarios('quota-admission', 'Quota admission (issue 15)', scenarios);

@@ -10,7 +10,7 @@ import { cpus, loadavg } from 'node:os';
 import OpenAI from 'openai';
 import { createKeymesh, isPoolExhaustedError, keymeshEventNames, poolOf } from '@keymesh/core';
 import { startFakeProvider } from '@keymesh/testing';
-import { fmt, quantile, seededRandom } from './harness.mjs';
+import { finish, fmt, quantile, seededRandom } from './harness.mjs';
 
 export const quick = process.env.BENCH_QUICK === '1';
 
@@ -226,3 +226,24 @@ export function loadNote() {
 
 /** Prints a scenario's progress on stderr, so stdout keeps the tables. */
 export const progress = (line) => process.stderr.write(`  ${line}\n`);
+
+/**
+ * A benchmark file's main: runs the scenarios named on the command line (all when none), each
+ * resolving to `{ tables, targets }`, saves the part `name` for run.mjs and prints every target.
+ */
+export async function runScenarios(name, title, scenarios) {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((s) => !Object.hasOwn(scenarios, s));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}; choose from ${Object.keys(scenarios).join(', ')}`);
+  const load = loadNote();
+  console.log(`${title}: ${load.text}`);
+  const part = { tables: [], targets: [], load: load.text };
+  for (const [scenarioName, scenario] of Object.entries(scenarios)) {
+    if (only.length > 0 && !only.includes(scenarioName)) continue;
+    const { tables, targets } = await scenario();
+    part.tables.push(...tables);
+    part.targets.push(...targets);
+  }
+  finish(name, part);
+  for (const t of part.targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.measured} (target ${t.goal})`);
+}

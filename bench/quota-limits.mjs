@@ -14,16 +14,16 @@
 //
 // Windows are one second (the fake's `windowMs`), so a run of a few seconds spans several windows.
 // Run alone: `npm run build -w @keymesh/core -w @keymesh/testing && node bench/quota-limits.mjs`.
-import { finish, fmt, table, target } from './harness.mjs';
+import { fmt, table, target } from './harness.mjs';
 import {
   callers,
   capacityOf,
   drive,
   keysOf,
-  loadNote,
   ownOrganizations,
   quick,
   ratio,
+  runScenarios,
   sideBySide,
   upstream,
   upstreamLatencyMs,
@@ -224,15 +224,4 @@ async function sickKey() {
 
 const scenarios = { mixed: mixedModels, shared: sharedOrganization, sick: sickKey };
 
-const only = process.argv.slice(2);
-const load = loadNote();
-console.log(`Quota limits (issue 14): ${load.text}`);
-const part = { tables: [], targets: [], load: load.text };
-for (const [name, scenario] of Object.entries(scenarios)) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  const { tables, targets } = await scenario();
-  part.tables.push(...tables);
-  part.targets.push(...targets);
-}
-finish('quota-limits', part);
-for (const t of part.targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.measured} (target ${t.goal})`);
+await runScenarios('quota-limits', 'Quota limits (issue 14)', scenarios);
