@@ -189,6 +189,26 @@ describe('quota mode: openai, with the real openai SDK', () => {
     expect(fake.requests.map((r) => r.status)).toEqual([500, 200, 200, 200, 200]);
   });
 
+  it('puts the limit headers on streams too; hints "none" leaves the wait out of a 429; a rate_limit behaviour keeps its own window', async () => {
+    const fake = await start({
+      provider: 'openai',
+      hints: 'none',
+      keys: { 'sk-test-own-window': { kind: 'rate_limit', limit: 5, windowMs: 60_000 } },
+      quota: { organizations: { o: { keys: ['sk-test-s', 'sk-test-own-window'] } }, limits: { '*': { requestsPerMinute: 1 } } },
+    });
+    const client = openai(fake, 'sk-test-s');
+    const { data: stream, response } = await client.chat.completions.create({ model: 'gpt-4o', messages: userMessage(4), stream: true }).withResponse();
+    for await (const _ of stream) void _;
+    expect(response.headers.get('x-ratelimit-remaining-requests')).toBe('0');
+    const err = (await rejection(chat(client, 'gpt-4o'))) as OpenAIError;
+    expect(err.status).toBe(429);
+    expect(err.headers.get('retry-after')).toBeNull();
+    expect(err.headers.get('retry-after-ms')).toBeNull();
+    expect(err.headers.get('x-ratelimit-remaining-requests')).toBeNull();
+    const own = await chat(openai(fake, 'sk-test-own-window'), 'gpt-4o');
+    expect(own.response.headers.get('x-ratelimit-limit-requests')).toBe('5');
+  });
+
   it('a sick key of an organisation answers its fault while the organisation keeps its limits', async () => {
     const fake = await start({
       provider: 'openai',
