@@ -133,7 +133,7 @@ class Progress {
     const now = performance.now();
     const elapsed = now - stats.started;
     const fraction = this.plan.requests !== undefined ? stats.done / this.plan.requests : Math.min(1, elapsed / this.plan.durationMs);
-    const text = `${stats.done} done · ${stats.ok} ok · ${stats.rateLimited} × 429 · ${stats.failed} other · ${(stats.done / Math.max(elapsed / 1_000, 0.001)).toFixed(0)} req/s`;
+    const text = `${stats.done} done · ${stats.ok} ok · ${stats.rateLimited} × 429/503 · ${stats.failed} other · ${(stats.done / Math.max(elapsed / 1_000, 0.001)).toFixed(0)} req/s`;
     if (this.tty) {
       const width = 30;
       const filled = Math.round(Math.min(1, fraction) * width);
@@ -186,7 +186,7 @@ async function main() {
       stats.results.push(result);
       stats.done++;
       if (result.status === 200) stats.ok++;
-      else if (result.status === 429) stats.rateLimited++;
+      else if (rateLimited(result.status)) stats.rateLimited++;
       else stats.failed++;
     }
   };
@@ -197,12 +197,12 @@ async function main() {
   const elapsedMs = performance.now() - stats.started;
   const after = await counters(plan.url).catch(() => ({}));
 
-  const rows = [['provider', 'requests', 'ok', '429 seen', 'other errors', 'p50 ms', 'p95 ms']];
+  const rows = [['provider', 'requests', 'ok', '429/503 seen', 'other errors', 'p50 ms', 'p95 ms']];
   for (const name of [...providers, ...(providers.length > 1 ? ['all'] : [])]) {
     const mine = stats.results.filter((r) => name === 'all' || r.provider === name);
     const sorted = mine.map((r) => r.ms).sort((a, b) => a - b);
     const fmt = (v) => (v === undefined ? '-' : Math.round(v));
-    rows.push([name, mine.length, mine.filter((r) => r.status === 200).length, mine.filter((r) => r.status === 429).length, mine.filter((r) => r.status !== 200 && r.status !== 429).length, fmt(percentile(sorted, 0.5)), fmt(percentile(sorted, 0.95))]);
+    rows.push([name, mine.length, mine.filter((r) => r.status === 200).length, mine.filter((r) => rateLimited(r.status)).length, mine.filter((r) => r.status !== 200 && !rateLimited(r.status)).length, fmt(percentile(sorted, 0.5)), fmt(percentile(sorted, 0.95))]);
   }
   const delta = (name) => (before[name] === undefined || after[name] === undefined ? 'n/a' : String(after[name] - before[name]));
   const errors = {};
@@ -212,9 +212,14 @@ async function main() {
   console.log(table(rows));
   console.log('');
   console.log(`${stats.done} requests in ${(elapsedMs / 1_000).toFixed(1)} s (${(stats.done / (elapsedMs / 1_000)).toFixed(1)} req/s), ${plan.concurrency} concurrent callers`);
-  console.log(`429s the callers saw: ${stats.rateLimited} (the goal is 0: Keymesh rotates to another key instead)`);
+  console.log(`rate-limit answers the callers saw (429, or 503 once no key could serve): ${stats.rateLimited} (the goal is 0: Keymesh rotates to another key instead)`);
   console.log(`key rotations behind the scenes (from /metrics): ${delta('rotations')}; keys sidelined for rate limits: ${delta('rateLimited')}; circuits opened: ${delta('circuitsOpened')}`);
   if (Object.keys(errors).length > 0) console.log(`non-200 answers: ${Object.entries(errors).map(([status, count]) => `${status} × ${count}`).join(', ')}`);
+}
+
+/** What a caller reads as "rate limited": a 429, or the 503 + Retry-After the demo answers once no key can serve. */
+function rateLimited(status) {
+  return status === 429 || status === 503;
 }
 
 await main();

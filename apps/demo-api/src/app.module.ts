@@ -1,9 +1,10 @@
-import { KeymeshExceptionFilter, KeymeshModule } from '@keymesh/nestjs';
+import { KeymeshModule } from '@keymesh/nestjs';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { ChatModule } from './chat/chat.module.js';
 import { DashboardModule } from './dashboard/dashboard.module.js';
+import { ProblemFilter } from './errors/problem.filter.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { keymeshClients } from './upstream/keymesh-clients.js';
 import type { Upstream } from './upstream/upstream.js';
@@ -28,8 +29,9 @@ export class AppModule {
         MetricsModule,
         DashboardModule,
       ],
-      // PoolExhaustedError anywhere → 503 + Retry-After + problem+json.
-      providers: [{ provide: APP_FILTER, useClass: KeymeshExceptionFilter }],
+      // One error shape (problem+json) for everything: pooled-call failures through KeymeshExceptionFilter
+      // (503 + Retry-After, 502, … never the provider's text), Nest's HttpExceptions, and a bare 500 for bugs.
+      providers: [{ provide: APP_FILTER, useClass: ProblemFilter }],
     };
   }
 }

@@ -3,6 +3,8 @@ import { Logger, type INestApplication, type LoggerService } from '@nestjs/commo
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { DemoLogger } from './demo.logger.js';
+import { isLoopbackAddress, loopbackHostOnly } from './server/loopback-host.js';
+import { tightenServerTimeouts } from './server/server-timeouts.js';
 import { describeUpstream } from './upstream/describe-upstream.js';
 import { envSource, type EnvSource } from './upstream/real-upstream.js';
 import { resolveUpstream } from './upstream/resolve-upstream.js';
@@ -41,6 +43,9 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       forceCloseConnections: true,
     });
     const host = options.host ?? '127.0.0.1';
+    // Listening locally means answering only local names: a rebinding page's Host names its own domain.
+    if (isLoopbackAddress(host)) app.use(loopbackHostOnly());
+    tightenServerTimeouts(app.getHttpServer());
     await app.listen(options.port ?? 3000, host);
     const { port } = app.getHttpServer().address() as { port: number };
     const url = `http://${host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host}:${port}`;

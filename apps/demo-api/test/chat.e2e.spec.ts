@@ -50,14 +50,16 @@ describe('POST /chat against the embedded fakes', () => {
     it.each(cases)('%s', async (_name, body, expected) => {
       const before = await totalAttempts(demo);
       const res = await request(demo.server).post('/chat').send(body as object).expect(400);
-      expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
-      for (const text of expected) expect(res.body.message.some((m: string) => m.includes(text)), `${JSON.stringify(res.body.message)} should mention ${text}`).toBe(true);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400, detail: expect.any(String) });
+      for (const text of expected) expect(res.body.errors.some((m: string) => m.includes(text)), `${JSON.stringify(res.body.errors)} should mention ${text}`).toBe(true);
       expect(await totalAttempts(demo)).toBe(before);
     });
 
     it('malformed JSON', async () => {
       const res = await request(demo.server).post('/chat').set('content-type', 'application/json').send('{"provider": ').expect(400);
-      expect(res.body.statusCode).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.body).toMatchObject({ type: 'about:blank', title: 'Bad Request', status: 400 });
     });
   });
 });
@@ -89,7 +91,8 @@ describe('POST /chat when the providers fail', () => {
 
   it('provider trouble on every attempt: 502 naming the upstream status, no secret', async () => {
     const res = await request(demo.server).post('/chat').send({ provider: 'anthropic', messages: USER_HI }).expect(502);
-    expect(res.body).toMatchObject({ statusCode: 502, error: 'Bad Gateway', upstreamStatus: 500 });
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body).toMatchObject({ type: 'https://keymesh.dev/problems/upstream-failed', status: 502, upstreamStatus: 500 });
     for (const secret of demo.secrets) expect(JSON.stringify(res.body)).not.toContain(secret);
   });
 
@@ -134,14 +137,14 @@ describe('POST /chat when every attempt is rate limited', () => {
   });
   afterAll(() => demo?.close());
 
-  it('the provider 429 reaches the caller as 429 with its Retry-After', async () => {
-    const res = await request(demo.server).post('/chat').send({ provider: 'openai', messages: USER_HI }).expect(429);
+  it('the provider 429 reaches the caller as 503 with Retry-After, the answer PoolExhaustedError gets too', async () => {
+    const res = await request(demo.server).post('/chat').send({ provider: 'openai', messages: USER_HI }).expect(503);
     expect(res.headers['retry-after']).toBe('1');
-    expect(res.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    expect(res.body).toMatchObject({ type: 'https://keymesh.dev/problems/upstream-rate-limited', status: 503, upstreamStatus: 429 });
   });
 
   it('a provider this run does not configure is a 400 that says how to configure it', async () => {
     const res = await request(demo.server).post('/chat').send({ provider: 'gemini', messages: USER_HI }).expect(400);
-    expect(res.body.message).toEqual(['provider "gemini" is not configured in this run (set GEMINI_API_KEYS); configured: openai']);
+    expect(res.body.errors).toEqual(['provider "gemini" is not configured in this run (set GEMINI_API_KEYS); configured: openai']);
   });
 });

@@ -36,7 +36,7 @@ describe('npm run demo:load', () => {
     expect(all.slice(0, 5)).toEqual(['all', '30', '30', '0', '0']);
     expect(Number(all[5])).toBeGreaterThan(0);
     expect(stdout).toMatch(/^openai\s+10\s+10\s+0\s+0/m);
-    expect(stdout).toContain('429s the callers saw: 0');
+    expect(stdout).toContain('rate-limit answers the callers saw (429, or 503 once no key could serve): 0');
     // Each pool's refused key was passed over at least once.
     expect(Number(/key rotations behind the scenes \(from \/metrics\): (\d+)/.exec(stdout)?.[1])).toBeGreaterThanOrEqual(3);
     // Not a terminal: plain progress lines, no redrawn bar.

@@ -94,7 +94,7 @@ describe('real mode, pointed at a fake OpenAI through OPENAI_BASE_URL', () => {
     const res = await request(app.getHttpServer()).post('/chat').send({ provider: 'openai', messages: USER_HI }).expect(200);
     expect(res.body).toMatchObject({ provider: 'openai', model: 'gpt-4o-mini' });
     const refused = await request(app.getHttpServer()).post('/chat').send({ provider: 'anthropic', messages: USER_HI }).expect(400);
-    expect(refused.body.message[0]).toContain('set ANTHROPIC_API_KEYS');
+    expect(refused.body.errors[0]).toContain('set ANTHROPIC_API_KEYS');
   });
 
   it('health, metrics, events and logs know the keys by digest id only', async () => {

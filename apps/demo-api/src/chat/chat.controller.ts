@@ -1,20 +1,18 @@
-import { Body, Controller, Post, Res, UseFilters } from '@nestjs/common';
+import { Body, Controller, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { ChatRequestPipe } from './chat-request.pipe.js';
 import { writeChatSse } from './chat-sse.js';
 import { ChatService } from './chat.service.js';
 import type { ChatRequest } from './chat.types.js';
 import { abortWhenClientGone } from './client-gone.js';
-import { UpstreamErrorFilter } from './upstream-error.filter.js';
 
 /**
  * `POST /chat { provider, messages, stream? }`: `{ provider, text, model }`, or server-sent
  * events with `stream: true`. The response object is used directly because a stream decides
  * its status only once the first chunk is in hand; until then any error still reaches the
- * exception filters (400, 503 from KeymeshExceptionFilter, 429/502 from UpstreamErrorFilter).
+ * app's ProblemFilter (400; 503, 502, … through KeymeshExceptionFilter).
  */
 @Controller('chat')
-@UseFilters(UpstreamErrorFilter)
 export class ChatController {
   constructor(private readonly chats: ChatService) {}
 
