@@ -46,7 +46,8 @@ describe('key-scoped faults: the request moves to the next key at once', () => {
 
     // c. A's state
     const a = key('a');
-    expect(a).toMatchObject({ available: false, lastErrorKind: row.kind, consecutiveFailures: 1, failures: 1, requests: 1, inFlight: 0 });
+    // A hinted 429 never counts toward the breaker; rejections and quota do.
+    expect(a).toMatchObject({ available: false, lastErrorKind: row.kind, consecutiveFailures: row.kind === 'rate_limited' ? 0 : 1, failures: 1, requests: 1, inFlight: 0 });
     if (row.kind === 'rate_limited') {
       // sidelined until the fake's hint: retry-after 30 s, reset 30 s after the window opened
       expect(a).toMatchObject({ state: 'closed', disabledReason: null });
@@ -84,12 +85,12 @@ describe('key-scoped faults: the request moves to the next key at once', () => {
     expect(events.of('request.succeeded')).toEqual([expect.objectContaining({ keyId: 'c', attempts: 3 })]);
   });
 
-  it('opens the circuit of a key after failureThreshold consecutive 429s', async () => {
-    const { client, events, key } = await setup([{ kind: 'status', status: 429, headers: { 'retry-after-ms': '1' } }, OK], {
-      pool: { breaker: { failureThreshold: 2, cooldownMs: 60_000 } },
+  it('opens the circuit of a key after failureThreshold consecutive unhinted 429s', async () => {
+    const { client, events, key } = await setup([{ kind: 'status', status: 429 }, OK], {
+      pool: { breaker: { failureThreshold: 2, cooldownMs: 60_000 }, rateLimitCooldownMs: 1 },
     });
     await client.messages.create(PARAMS);
-    await new Promise((resolve) => setTimeout(resolve, 10)); // A's 1 ms hint passes; priority tries A again
+    await new Promise((resolve) => setTimeout(resolve, 10)); // A's 1 ms default cooldown passes; priority tries A again
     await client.messages.create(PARAMS);
     expect(key('a')).toMatchObject({ state: 'open', consecutiveFailures: 2, available: false });
     expect(events.of('circuit.opened')).toEqual([expect.objectContaining({ keyId: 'a', consecutiveFailures: 2 })]);

@@ -137,13 +137,14 @@ describe('stream: true', () => {
 
   // The first event is read inside the attempt: an `event: error` there means nothing reached
   // the caller, so the request is retried. `overloaded_error` is provider trouble, which never
-  // sidelines a key, so under `priority` the retry goes back to key A (scripted to recover).
+  // sidelines a key; the retry goes to another key when one can serve (here B).
   it('an in-stream error before any event reached the caller is retried, and the caller sees only the good stream', async () => {
-    const { fake, client } = await setup([[{ kind: 'stream_error', afterChunks: 0 }, OK], OK]);
+    const { fake, client, key } = await setup([[{ kind: 'stream_error', afterChunks: 0 }, OK], OK]);
     const { events: got, error } = await drain(await client.messages.create(STREAM));
     expect(error).toBeUndefined();
     expect(textOfEvents(got)).toBe(DEFAULT_TEXT);
-    expect(fake.requests.map((r) => r.key?.slice(-1))).toEqual(['a', 'a']);
+    expect(fake.requests.map((r) => r.key?.slice(-1))).toEqual(['a', 'b']);
+    expect(key('a')).toMatchObject({ state: 'closed', available: true, lastErrorKind: 'provider_trouble' });
   });
 });
 

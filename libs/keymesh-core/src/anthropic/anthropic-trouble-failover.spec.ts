@@ -30,7 +30,7 @@ describe('provider trouble: the retry', () => {
   });
 
   it("a 529's retry-after-ms wins over the jitter formula, and the key is not sidelined meanwhile", async () => {
-    const { fake, client, events, key } = await setup([[{ kind: 'status', status: 529, headers: { 'retry-after-ms': '120' } }, OK], OK]);
+    const { fake, client, events, key } = await setup([[{ kind: 'status', status: 529, headers: { 'retry-after-ms': '120' } }, OK]]);
     const t0 = Date.now();
     const pending = client.messages.create(PARAMS);
     await new Promise((resolve) => setTimeout(resolve, 40));

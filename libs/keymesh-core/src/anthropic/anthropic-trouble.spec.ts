@@ -12,21 +12,21 @@ import { troubleRows as rows } from './__tests__/trouble-rows.js';
 const setup = useAnthropic();
 
 describe('provider trouble', () => {
-  it.each(rows)('$name on key A (priority): retried with backoff on A, never sidelined; the SDK error when attempts run out', async (row) => {
-    const { fake, client, events, key } = await setup([row.behaviour, OK], row.options);
+  it.each(rows)('$name on every key (priority): retried with backoff on another key each time, never sidelined; the SDK error when attempts run out', async (row) => {
+    const { fake, client, events, key } = await setup([row.behaviour, row.behaviour], row.options);
     const error = await rejection(client.messages.create(PARAMS));
     row.check(error);
     expect(isPoolExhaustedError(error)).toBe(false);
-    // priority keeps choosing A: provider trouble does not take it out of rotation
-    expect(fake.requests.map((r) => r.key?.slice(-1))).toEqual(['a', 'a', 'a']);
+    // A provider-trouble retry goes to another key when one can serve; neither is taken out of rotation.
+    expect(fake.requests.map((r) => r.key?.slice(-1))).toEqual(['a', 'b', 'a']);
     expectOneCredentialNoSdkRetry(fake);
-    expect(key('a')).toMatchObject({ state: 'closed', available: true, disabledReason: null, consecutiveFailures: 0, failures: 3, lastErrorKind: 'provider_trouble', inFlight: 0 });
-    expect(key('b')).toMatchObject({ requests: 0 });
+    expect(key('a')).toMatchObject({ state: 'closed', available: true, disabledReason: null, consecutiveFailures: 0, failures: 2, lastErrorKind: 'provider_trouble', inFlight: 0 });
+    expect(key('b')).toMatchObject({ state: 'closed', available: true, failures: 1 });
     expect(events.names()).toEqual(['request.retried', 'request.retried', 'request.failed']);
     const retried = events.of('request.retried');
     expect(retried.map((e) => [e.keyId, e.attempt, e.kind, e.status])).toEqual([
       ['a', 1, 'provider_trouble', row.status],
-      ['a', 2, 'provider_trouble', row.status],
+      ['b', 2, 'provider_trouble', row.status],
     ]);
     // full jitter: random(0, min(maxDelayMs 5, baseDelayMs 1 * 2^attempt))
     expect(retried[0]!.delayMs).toBeGreaterThanOrEqual(0);

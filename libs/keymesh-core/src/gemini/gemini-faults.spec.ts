@@ -24,7 +24,8 @@ describe('gemini: key-scoped faults move the request to the next key at once', (
     // One retry owner: genai sends no x-stainless-retry-count, and made no retry of its own.
     expect(r.fake.requests.map((q) => q.retryCount)).toEqual([undefined, undefined]);
     const a = r.key('a');
-    expect(a).toMatchObject({ state: 'closed', available: false, disabledReason: null, lastErrorKind: 'rate_limited', consecutiveFailures: 1, failures: 1, requests: 1, inFlight: 0 });
+    // RetryInfo is the provider's exact instruction: the 429 never counts toward the breaker.
+    expect(a).toMatchObject({ state: 'closed', available: false, disabledReason: null, lastErrorKind: 'rate_limited', consecutiveFailures: 0, failures: 1, requests: 1, inFlight: 0 });
     // The fake's RetryInfo is "30s" (the whole window): the cooldown is exactly that hint.
     expect(a.availableAt).toBeGreaterThanOrEqual(before + 30_000);
     expect(a.availableAt).toBeLessThanOrEqual(after + 30_000);

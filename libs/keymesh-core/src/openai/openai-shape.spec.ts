@@ -205,14 +205,15 @@ describe('identity and secrets', () => {
       await chat(h.client);
       await h.client.chat.completions.stream({ model: MODEL, messages: MESSAGES }).finalChatCompletion();
       for await (const _ of h.client.getAPIList('/models', OpenAI.CursorPage, { query: { limit: 3 } })) void _;
-      // 2 attempts for create (429 then b), 1 for the helper, 2 pages.
-      expect(spy).toHaveBeenCalledTimes(5);
+      // 2 attempts for create (429 then b), 1 for the helper, 3 for the 2 pages: the 429 sidelined
+      // a for the chat model only, so the model list (scope 'default') tries a once more.
+      expect(spy).toHaveBeenCalledTimes(6);
       for (const [options, retriesRemaining] of spy.mock.calls) {
         expect(retriesRemaining).toBe(0);
         expect(options).toMatchObject({ maxRetries: 0, headers: { Authorization: expect.stringMatching(/^Bearer sk-test-keymesh-openai-[ab]{4}$/) } });
       }
       expect(h.payloads('request.succeeded')).toHaveLength(4);
-      expect(h.fake.requests).toHaveLength(5);
+      expect(h.fake.requests).toHaveLength(6);
     } finally {
       spy.mockRestore();
     }
@@ -223,8 +224,10 @@ describe('rate-limit headers of successful responses', () => {
   it('feed headroom, and remaining 0 sidelines the key until its reset before it ever answers 429', async () => {
     const h = await start({ a: { kind: 'rate_limit', limit: 3, windowMs: 60_000, text: TEXT_A }, b: okB });
     const headroom: Array<number | null> = [];
+    // A small max_tokens keeps each request's token estimate inside the fake's 1,000 tokens a request.
+    const small = () => h.client.chat.completions.create({ model: MODEL, messages: MESSAGES, max_tokens: 16 });
     for (let i = 0; i < 3; i++) {
-      expect((await chat(h.client)).choices[0].message.content).toBe(TEXT_A);
+      expect((await small()).choices[0].message.content).toBe(TEXT_A);
       headroom.push(h.key('a').headroom);
     }
     expect(headroom).toEqual([2 / 3, 1 / 3, 0]);
