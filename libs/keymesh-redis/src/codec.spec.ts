@@ -12,7 +12,10 @@ const states = fc.record<SharedKeyState>({
   disabled: fc.option(fc.record({ reason: fc.constantFrom('quota_exhausted', 'key_rejected', 'manual'), until: fc.option(time, { nil: null }) }), { nil: null }),
   updatedAt: time,
   source: fc.uuid(),
-});
+  openReason: fc.constantFrom('failures', 'outlier'),
+  fingerprint: fc.string({ minLength: 1, maxLength: 16 }),
+  operator: fc.constant(true),
+}, { requiredKeys: ['cooldownUntil', 'breaker', 'openUntil', 'consecutiveFailures', 'disabled', 'updatedAt', 'source'] });
 
 describe('state codec', () => {
   it('round-trips every state, through storage and through a channel message', () => {

@@ -24,7 +24,25 @@ export class KeyNames {
     return `${this.#pool(pool)}:limit:${encodeURIComponent(keyId)}`;
   }
 
-  /** The pub/sub channel that carries one pool's state changes. */
+  /** A hash of the pool's limits per (group, scope), one field each (`limitField`), written by the save-field script. */
+  limits(pool: string): string {
+    return `${this.#pool(pool)}:limits`;
+  }
+
+  limitField(group: string, scope: string): string {
+    return `${encodeURIComponent(group)}:${encodeURIComponent(scope)}`;
+  }
+
+  /** A hash of the pool's detected quota groups, one field per group id. */
+  groups(pool: string): string {
+    return `${this.#pool(pool)}:groups`;
+  }
+
+  groupField(group: string): string {
+    return encodeURIComponent(group);
+  }
+
+  /** The pub/sub channel that carries one pool's state changes (keys, limits and groups). */
   channel(pool: string): string {
     return `${this.#pool(pool)}:changes`;
   }

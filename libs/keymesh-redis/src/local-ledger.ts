@@ -1,4 +1,5 @@
 import type { SharedKeyState } from '@keymesh/core';
+import { clockSkewAllowanceMs } from './stamps.js';
 
 interface PoolLedger {
   /** Key ids some pool of this process has (from `load`) or wrote: what a resync reloads. */
@@ -30,14 +31,17 @@ export class LocalLedger {
     for (const id of keyIds) known.add(id);
   }
 
-  /** Records a save; false when a newer state of this key was already saved here (then it is dropped, as Redis would drop it). */
+  /**
+   * Records a save; false when a newer state of this key was already saved here (then it is
+   * dropped, as Redis would drop it). An operator's change is never dropped.
+   */
   saved(pool: string, keyId: string, state: SharedKeyState): boolean {
     const ledger = this.#pool(pool);
     const current = ledger.saved.get(keyId);
-    if (current !== undefined && current.updatedAt > state.updatedAt) return false;
+    if (current !== undefined && current.updatedAt > state.updatedAt && state.operator !== true) return false;
     ledger.known.add(keyId);
     ledger.saved.set(keyId, state);
-    this.#see(ledger, keyId, state.updatedAt);
+    this.#see(ledger, keyId, state);
     return true;
   }
 
@@ -51,15 +55,18 @@ export class LocalLedger {
     if (ledger?.saved.get(keyId) === state) ledger.unsent.delete(keyId);
   }
 
-  /** Records that a state reached this process's pools; true when it is newer than anything before. */
-  see(pool: string, keyId: string, updatedAt: number): boolean {
-    return this.#see(this.#pool(pool), keyId, updatedAt);
+  /**
+   * Records that a state reached this process's pools; true when it is news: newer than anything
+   * before, or an operator's change stamped no more than the skew allowance before the newest.
+   */
+  see(pool: string, keyId: string, state: SharedKeyState): boolean {
+    return this.#see(this.#pool(pool), keyId, state);
   }
 
-  #see(ledger: PoolLedger, keyId: string, updatedAt: number): boolean {
+  #see(ledger: PoolLedger, keyId: string, state: SharedKeyState): boolean {
     const seen = ledger.seen.get(keyId);
-    if (seen !== undefined && seen >= updatedAt) return false;
-    ledger.seen.set(keyId, updatedAt);
+    if (seen !== undefined && seen >= state.updatedAt && !(state.operator === true && state.updatedAt + clockSkewAllowanceMs >= seen && seen !== state.updatedAt)) return false;
+    ledger.seen.set(keyId, Math.max(seen ?? 0, state.updatedAt));
     return true;
   }
 

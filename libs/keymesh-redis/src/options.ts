@@ -48,7 +48,8 @@ export function resolveStoreOptions(options: RedisStoreOptions): ResolvedStoreOp
   }
   for (const name of Object.keys(options)) {
     if (!optionNames.includes(name)) {
-      throw new ConfigError(ErrorCodes.UNKNOWN_OPTION, `unknown RedisStore option \`${name}\` (expected one of ${optionNames.join(', ')}).`, name);
+      const meant = closestName(name, optionNames);
+      throw new ConfigError(ErrorCodes.UNKNOWN_OPTION, `unknown RedisStore option \`${name}\`${meant ? `; did you mean \`${meant}\`?` : ` (expected one of ${optionNames.join(', ')}).`}`, name);
     }
   }
   const { url, client } = options;

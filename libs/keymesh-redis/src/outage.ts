@@ -1,4 +1,5 @@
 import type { StoreErrorInfo } from '@keymesh/core';
+import { replyCode } from './redis-link.js';
 
 export type Logger = (message: string) => void;
 
@@ -18,6 +19,8 @@ export class OutageReporter {
   readonly #log: Logger | undefined;
   readonly #redact: (text: string) => string;
   #since = 0;
+  /** What started the current outage, for health output. */
+  #outage: (StoreErrorInfo & { at: number }) | undefined;
 
   constructor(log: Logger | undefined, redact: (text: string) => string) {
     this.#log = log;
@@ -28,13 +31,19 @@ export class OutageReporter {
     return this.#down.size > 0;
   }
 
+  /** What started the outage in progress, if one is. */
+  get outage(): (StoreErrorInfo & { at: number }) | undefined {
+    return this.#outage;
+  }
+
   /** A connection (`commands` or `pubsub`) became unusable while doing `operation`. */
   down(connection: string, operation: string, error: unknown): void {
     const first = this.#down.size === 0;
     this.#down.add(connection);
     if (!first) return;
     this.#since = Date.now();
-    const info = this.#info(operation, error);
+    const info = this.info(operation, error);
+    this.#outage = { ...info, at: this.#since };
     this.#write(`[keymesh/redis] Redis unavailable (${info.operation}: ${info.message}); serving from local state, will resynchronise when it is back`);
     this.#emit(info);
   }
@@ -42,6 +51,7 @@ export class OutageReporter {
   /** A connection is usable again. Returns true when that ends the outage. */
   up(connection: string): boolean {
     if (!this.#down.delete(connection) || this.#down.size > 0) return false;
+    this.#outage = undefined;
     const seconds = ((Date.now() - this.#since) / 1000).toFixed(1);
     this.#write(`[keymesh/redis] Redis reachable again after ${seconds} s; resynchronising shared key state`);
     return true;
@@ -53,7 +63,7 @@ export class OutageReporter {
     const last = this.#lastProblem.get(operation);
     if (last !== undefined && now - last < repeatQuietMs) return;
     this.#lastProblem.set(operation, now);
-    const info = this.#info(operation, error);
+    const info = this.info(operation, error);
     this.#write(`[keymesh/redis] ${info.operation} failed: ${info.message}`);
     this.#emit(info);
   }
@@ -63,11 +73,12 @@ export class OutageReporter {
     return () => this.#listeners.delete(listener);
   }
 
-  /** A redacted, serialisable description of `error`. */
-  #info(operation: string, error: unknown): StoreErrorInfo {
+  /** A redacted, serialisable description of `error`; Redis's replies carry their code as their first word. */
+  info(operation: string, error: unknown): StoreErrorInfo {
     const message = this.#redact(error instanceof Error ? error.message || error.name : String(error));
-    const code = (error as { code?: unknown } | null)?.code;
-    return typeof code === 'string' ? { operation, message, code: this.#redact(code) } : { operation, message };
+    const own = (error as { code?: unknown } | null)?.code;
+    const code = typeof own === 'string' ? own : replyCode(error);
+    return code === undefined ? { operation, message } : { operation, message, code: this.#redact(code) };
   }
 
   #emit(info: StoreErrorInfo): void {

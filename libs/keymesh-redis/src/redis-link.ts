@@ -24,10 +24,22 @@ export interface LinkOptions {
   onDown(role: string, operation: string, error: unknown): void;
   /** The first connection, and every recovery after an outage. */
   onUp(role: string): void;
+  /** Redis answered `operation` with a refusal (see `isRefusal`): the connection is fine, the store's work is not done. */
+  onRefused(operation: string, error: unknown): void;
+  /** Redis carried out `operation`. */
+  onAccepted(operation: string): void;
 }
 
 // Replies that mean "this server cannot serve now" rather than "this command was wrong".
-const unavailableReply = /^(LOADING|BUSY|MASTERDOWN|READONLY|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
+const unavailableReply = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|NOREPLICAS)\b/;
+
+// Replies that mean "this server answers, but will not do what the store needs": missing or wrong
+// credentials, an ACL without the store's commands or keys, a read-only replica, a Redis that
+// cannot persist or is out of memory. Nothing the store retries fixes them: a person must.
+const refusalReply = /^(NOAUTH|WRONGPASS|NOPERM|READONLY|MISCONF|OOM)\b/;
+// What Redis says, and then closes the connection, when a client that has not authenticated sends a
+// command with many arguments (the save script has 11): the same refusal as NOAUTH.
+const unauthenticatedReply = /^ERR Protocol error: unauthenticated/;
 
 /**
  * One Redis connection seen through the store's promise: no call ever hangs a request. Every
@@ -102,9 +114,12 @@ export class RedisLink {
       throw error;
     }
     try {
-      return await this.#timed(this.client.sendCommand<T>(args, { timeout: this.#options.timeoutMs }), operation);
+      const reply = await this.#timed(this.client.sendCommand<T>(args, { timeout: this.#options.timeoutMs }), operation);
+      this.#options.onAccepted(operation);
+      return reply;
     } catch (error) {
-      if (!isCommandError(error)) this.#down(operation, error);
+      if (isRefusal(error)) this.#options.onRefused(operation, error);
+      else if (!isCommandError(error)) this.#down(operation, error);
       throw error;
     }
   }
@@ -180,12 +195,33 @@ export class RedisLink {
     const cause = this.#lastError;
     const detail = cause instanceof Error ? cause.message || cause.name : 'not connected';
     const code = (cause as { code?: unknown } | undefined)?.code;
-    return new RedisUnavailableError(`Redis unavailable: ${detail}`, typeof code === 'string' ? code : 'ERR_NOT_CONNECTED');
+    return new RedisUnavailableError(`Redis unavailable: ${detail}`, typeof code === 'string' ? code : (replyCode(cause) ?? 'ERR_NOT_CONNECTED'));
   }
 }
 
-/** Redis answered, with an error about this command (wrong type, script error): the connection itself is fine. */
+/** Redis answered, with an error about this command (wrong type, script error, a refusal): the connection itself is fine. */
 export function isCommandError(error: unknown): boolean {
-  const replied = error instanceof ErrorReply || (error instanceof Error && ['ErrorReply', 'SimpleError', 'BlobError'].includes(error.constructor.name));
-  return replied && !unavailableReply.test((error as Error).message);
+  return isReply(error) && !unavailableReply.test(error.message);
+}
+
+/** Redis refuses the store's commands (credentials, ACL, read-only replica, …): see `refusalReply`. */
+export function isRefusal(error: unknown): boolean {
+  return isReply(error) && (refusalReply.test(error.message) || unauthenticatedReply.test(error.message));
+}
+
+/** The error code of a Redis reply: its first word (`NOAUTH`, `WRONGPASS`, `READONLY`, …). */
+export function replyCode(error: unknown): string | undefined {
+  if (!isReply(error)) return undefined;
+  return unauthenticatedReply.test(error.message) ? 'NOAUTH' : /^[A-Z][A-Z_]+\b/.exec(error.message)?.[0];
+}
+
+/** `error` with its reply code as `code` (for callers that read `code`), when it is a Redis reply without one. */
+export function withReplyCode(error: unknown): unknown {
+  const code = replyCode(error);
+  if (code !== undefined && (error as { code?: unknown }).code === undefined) Object.defineProperty(error, 'code', { value: code, enumerable: true });
+  return error;
+}
+
+function isReply(error: unknown): error is Error {
+  return error instanceof ErrorReply || (error instanceof Error && ['ErrorReply', 'SimpleError', 'BlobError'].includes(error.constructor.name));
 }

@@ -1,13 +1,16 @@
-import type { SharedKeyState } from '@keymesh/core';
+import type { SharedChange, SharedKeyState } from '@keymesh/core';
 import type { KeyNames } from './key-names.js';
 import type { RedisLink } from './redis-link.js';
 
 export type StateListener = (keyId: string, state: SharedKeyState) => void;
+export type SharedListener = (change: SharedChange) => void;
 
 interface Channel {
   readonly pool: string;
   readonly name: string;
   readonly listeners: Set<StateListener>;
+  /** Listeners for limit and group changes (`subscribeShared`), on the same channel. */
+  readonly sharedListeners: Set<SharedListener>;
   readonly handler: (message: string) => void;
   /** True once Redis has confirmed the SUBSCRIBE on the current connection. */
   live: boolean;
@@ -35,16 +38,29 @@ export class Subscriptions {
   readonly #names: KeyNames;
   readonly #onMessage: (pool: string, message: string) => void;
   readonly #onLive: (pool: string) => void;
+  readonly #onFailed: (pool: string, error: unknown) => void;
 
-  /** `onLive` is told each time a pool's channel becomes live (first subscription, or after a reconnect). */
-  constructor(link: RedisLink, names: KeyNames, onMessage: (pool: string, message: string) => void, onLive: (pool: string) => void) {
+  /**
+   * `onLive` is told each time a pool's channel becomes live (first subscription, or after a
+   * reconnect); `onFailed` each time a SUBSCRIBE fails.
+   */
+  constructor(link: RedisLink, names: KeyNames, handlers: { onMessage(pool: string, message: string): void; onLive(pool: string): void; onFailed(pool: string, error: unknown): void }) {
     this.#link = link;
     this.#names = names;
-    this.#onMessage = onMessage;
-    this.#onLive = onLive;
+    this.#onMessage = handlers.onMessage;
+    this.#onLive = handlers.onLive;
+    this.#onFailed = handlers.onFailed;
   }
 
   add(pool: string, listener: StateListener): () => void {
+    return this.#add(pool, (channel) => channel.listeners, listener);
+  }
+
+  addShared(pool: string, listener: SharedListener): () => void {
+    return this.#add(pool, (channel) => channel.sharedListeners, listener);
+  }
+
+  #add<L>(pool: string, set: (channel: Channel) => Set<L>, listener: L): () => void {
     let channel = this.#channels.get(pool);
     if (channel === undefined) {
       channel = this.#channel(pool);
@@ -52,10 +68,10 @@ export class Subscriptions {
       void this.#subscribe(channel);
     }
     const owner = channel;
-    owner.listeners.add(listener);
+    set(owner).add(listener);
     return () => {
-      owner.listeners.delete(listener);
-      if (owner.listeners.size > 0 || this.#channels.get(pool) !== owner) return;
+      set(owner).delete(listener);
+      if (owner.listeners.size > 0 || owner.sharedListeners.size > 0 || this.#channels.get(pool) !== owner) return;
       this.#channels.delete(pool);
       this.#link.client.unsubscribe(owner.name, owner.handler).catch(() => undefined);
     };
@@ -105,6 +121,18 @@ export class Subscriptions {
     }
   }
 
+  deliverShared(pool: string, change: SharedChange): void {
+    const channel = this.#channels.get(pool);
+    if (channel === undefined) return;
+    for (const listener of channel.sharedListeners) {
+      try {
+        listener(change);
+      } catch {
+        // Same: one pool's failing listener must not keep the change from the others.
+      }
+    }
+  }
+
   close(): void {
     for (const channel of this.#channels.values()) {
       if (this.#link.client.isReady) this.#link.client.unsubscribe(channel.name, channel.handler).catch(() => undefined);
@@ -113,7 +141,7 @@ export class Subscriptions {
   }
 
   #channel(pool: string): Channel {
-    const channel = { pool, name: this.#names.channel(pool), listeners: new Set<StateListener>(), handler: (message: string) => this.#onMessage(pool, message) } as Channel;
+    const channel = { pool, name: this.#names.channel(pool), listeners: new Set<StateListener>(), sharedListeners: new Set<SharedListener>(), handler: (message: string) => this.#onMessage(pool, message) } as Channel;
     pending(channel);
     return channel;
   }
@@ -121,8 +149,10 @@ export class Subscriptions {
   async #subscribe(channel: Channel): Promise<void> {
     try {
       await this.#link.client.subscribe(channel.name, channel.handler);
-    } catch {
-      return; // The pub/sub link reports the outage; `resubscribe` tries again when it is back.
+    } catch (error) {
+      // An outage is the pub/sub link's to report, and `resubscribe` tries again when it is back.
+      this.#onFailed(channel.pool, error);
+      return;
     }
     if (this.#channels.get(channel.pool) !== channel || channel.live) return; // Unsubscribed meanwhile, or confirmed already.
     channel.live = true;

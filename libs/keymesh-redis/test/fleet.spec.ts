@@ -54,7 +54,8 @@ describe.skipIf(!hasRedis)('a fleet of processes sharing Redis', () => {
     const t0 = limited.end!;
     const delays: number[] = [];
     for (const log of logs.slice(1)) {
-      const heard = log.deliveries.find((d) => d.keyId === 'a' && d.state.cooldownUntil > 0)!;
+      // A 429 sidelines its limit: (a's group — a key alone is its own — , the default scope).
+      const heard = log.sharedDeliveries.find((d) => d.limit?.group === 'a' && d.limit.cooldownUntil > 0)!;
       expect(heard).toBeDefined();
       delays.push(heard.at - t0);
       // The contract: no process starts an attempt on the key more than 50 ms after the 429.
@@ -77,10 +78,39 @@ describe.skipIf(!hasRedis)('a fleet of processes sharing Redis', () => {
     expect(a.availableAt).toBeLessThan(t0 + 31_000);
   });
 
+  it('a 429 for model A in one process sidelines (group, A) in the others within 50 ms, while model B keeps being served by the same key', async () => {
+    const [first, second] = await fleet(2, { strategy: 'priority', breaker: { failureThreshold: 5, cooldownMs: 30_000 } }, 'scopes');
+    // Both processes keep sending requests for both models; under `priority` each goes to `a` while it can serve.
+    await Promise.all([first!, second!].map((worker) => worker.call('startLoad', { concurrency: 4, scopes: ['model-a', 'model-b'] })));
+    await sleep(200);
+    await first!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after': '30' }, times: 1, scope: 'model-a' } } } });
+    await sleep(300);
+    await Promise.all([first!, second!].map((worker) => worker.call('stopLoad')));
+
+    const [log1, log2] = await Promise.all([first!, second!].map((worker) => worker.call<WorkerLog>('log')));
+    const limited = log1!.attempts.find((a) => a.key === 'a' && a.outcome === 429)!;
+    expect(limited).toMatchObject({ scope: 'model-a' });
+    const t0 = limited.end!;
+    const heard = log2!.sharedDeliveries.find((d) => d.limit?.group === 'a' && d.limit.scope === 'model-a' && d.limit.cooldownUntil > t0)!;
+    expect(heard).toBeDefined();
+    console.log(`[fleet] 429 for model-a → other process: ${(heard.at - t0).toFixed(2)} ms`);
+    expect(heard.at - t0).toBeLessThan(50);
+    // No attempt on (a, model-a) in the other process starts later than 50 ms after the 429…
+    expect(log2!.attempts.filter((a) => a.key === 'a' && a.scope === 'model-a' && a.start > t0 + 50)).toEqual([]);
+    // …while a keeps serving model-b there and here, and model-a moves to b.
+    for (const log of [log1!, log2!]) {
+      expect(log.attempts.filter((a) => a.key === 'a' && a.scope === 'model-b' && a.start > t0 + 50 && a.outcome === 200).length).toBeGreaterThan(10);
+      expect(log.attempts.filter((a) => a.key === 'b' && a.scope === 'model-a' && a.start > t0 + 50 && a.outcome === 200).length).toBeGreaterThan(10);
+    }
+    // A 429 with a hint sidelines the limit only: the key's own state never left the store.
+    expect(log2!.deliveries.filter((d) => d.keyId === 'a')).toEqual([]);
+  });
+
   it('admits exactly one half-open trial across the fleet under concurrent load, and its success closes the circuit everywhere', async () => {
     const poolOptions = { strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 300, trialLeaseMs: 5_000 } };
     const members = await fleet(3, poolOptions, 'trial');
-    await members[0]!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after-ms': '300' }, times: 1 } } } });
+    // A 429 without a hint counts toward the breaker (a hinted one only sidelines its limit).
+    await members[0]!.call('behave', { behaviour: { fail: { a: { status: 429, times: 1 } } } });
     expect(await members[0]!.call('request')).toEqual({ ok: true, key: 'b' });
     for (const member of members) {
       await until(async () => (await member.call<{ keys: Array<{ id: string; state: string }> }>('snapshot')).keys[0]!.state !== 'closed', 2_000, 'circuit open everywhere');
@@ -106,7 +136,7 @@ describe.skipIf(!hasRedis)('a fleet of processes sharing Redis', () => {
     const leaseMs = 1_000;
     const poolOptions = { strategy: 'priority', breaker: { failureThreshold: 1, cooldownMs: 200, trialLeaseMs: leaseMs } };
     const [opener, holder, survivor] = await fleet(3, poolOptions, 'lease');
-    await opener!.call('behave', { behaviour: { fail: { a: { status: 429, headers: { 'retry-after-ms': '200' }, times: 1 } } } });
+    await opener!.call('behave', { behaviour: { fail: { a: { status: 429, times: 1 } } } });
     await opener!.call('request');
     await sleep(300);
 

@@ -108,7 +108,9 @@ describe.skipIf(!hasRedisServer)('Redis goes away mid-run (a private redis-serve
     await until(async () => (await dumpPrefix(borrowed as unknown as RedisClient, prefix)).length >= 2, 3_000, 'state restored in Redis');
     const fresh = track(new RedisStore({ url: redis.url, prefix, logger: false }));
     const loaded = await fresh.load('p', ['a', 'b', 'c']);
-    expect(loaded.get('a')!.cooldownUntil).toBeGreaterThan(Date.now() + 25_000);
+    const { limits } = await fresh.loadShared('p');
+    // A 429 sidelines its limit, (a's group, the request's scope): a key alone is its own group.
+    expect(limits.find((limit) => limit.group === 'a' && limit.scope === 'default')!.cooldownUntil).toBeGreaterThan(Date.now() + 25_000);
     expect(loaded.get('c')!.disabled).toMatchObject({ reason: 'manual' });
     for (const entry of await dumpPrefix(borrowed as unknown as RedisClient, prefix)) expect(entry.pttl).toBeGreaterThan(0);
     for (const lines of [log1.lines, log2.lines]) {

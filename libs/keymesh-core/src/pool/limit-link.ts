@@ -2,7 +2,9 @@ import type { Clock } from '../clock.js';
 import type { Limit } from '../limits/limit.js';
 import type { SharedQuotaFinding } from '../limits/shared-quota.js';
 import type { SharedChange, SharedLimitState, StateStore } from '../store/state-store.js';
-import { clockSkewAllowanceMs } from './shared-state.js';
+import type { QuotaGroup } from '../limits/quota-group.js';
+import type { KeyEntry } from './key-entry.js';
+import { clockSkewAllowanceMs, fingerprintOf } from './shared-state.js';
 import type { KeySet } from './key-set.js';
 import type { QuotaSharing } from './quota-sharing.js';
 
@@ -30,7 +32,11 @@ export class LimitLink {
   }
 
   saveLimit(groupId: string, limit: Limit, now: number): void {
-    this.pool.store.saveLimit?.(this.pool.name, { group: groupId, scope: limit.scope, cooldownUntil: limit.cooldownUntil, cooldownSource: limit.cooldownSource, updatedAt: now, source: this.source });
+    const fingerprint = fingerprintOfGroup(this.pool.keys.group(groupId));
+    this.pool.store.saveLimit?.(this.pool.name, {
+      group: groupId, scope: limit.scope, cooldownUntil: limit.cooldownUntil, cooldownSource: limit.cooldownSource, updatedAt: now, source: this.source,
+      ...(fingerprint === undefined ? {} : { fingerprint }),
+    });
   }
 
   saveGroup(finding: SharedQuotaFinding): void {
@@ -57,7 +63,9 @@ export class LimitLink {
     const now = clock.now();
     if (state.updatedAt > now + clockSkewAllowanceMs) return;
     const group = keys.group(state.group);
-    if (group === undefined) return;
+    // A key alone is its own group, named by its id: another secret under the same id (another
+    // deployment sharing the store's prefix) has another fingerprint, and its limits are not ours.
+    if (group === undefined || (state.fingerprint !== undefined && state.fingerprint !== fingerprintOfGroup(group))) return;
     const limit = group.limit(state.scope);
     if (state.updatedAt < limit.updatedAt) return;
     const freed = limit.cooldownUntil > now && state.cooldownUntil <= now;
@@ -66,4 +74,11 @@ export class LimitLink {
     limit.updatedAt = state.updatedAt;
     if (freed) this.pool.notify();
   }
+}
+
+/** The fingerprint of a key alone (its group is named by the key's id); declared and detected groups have none. */
+function fingerprintOfGroup(group: QuotaGroup<KeyEntry> | undefined): string | undefined {
+  if (group === undefined || group.declared || group.keys.size !== 1) return undefined;
+  const [key] = group.keys;
+  return fingerprintOf(key!.view.secret);
 }

@@ -47,6 +47,8 @@ export interface SharedLimitState {
   cooldownUntil: number;
   /** What set the cooldown: a 429 (`rate_limited`) or a reading with nothing left (`quota_headers`). */
   cooldownSource: 'rate_limited' | 'quota_headers';
+  /** For a key alone (its group is its id): its secret's digest, as on `SharedKeyState`, so another secret's limits under the same id are ignored. */
+  fingerprint?: string;
   /** Epoch ms of the change; the newest write wins per (group, scope). */
   updatedAt: number;
   source: string;

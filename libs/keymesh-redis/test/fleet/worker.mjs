@@ -12,18 +12,20 @@ let store;
 let poolName;
 /** Every attempt this process made: which key, when it started and ended, how it ended. */
 const attempts = [];
-/** Every shared state this process received from the others, and when. */
+/** Every shared key state this process received from the others, and when. */
 const deliveries = [];
+/** Every limit or group change this process received from the others, and when. */
+const sharedDeliveries = [];
 const storeErrors = [];
-/** What the fake upstream does: `fail[keyId] = { status, headers, times }`, `hold[keyId] = ms | 'forever'`. */
+/** What the fake upstream does: `fail[keyId] = { status, headers, times, scope? }` (scope: only requests for it), `hold[keyId] = ms | 'forever'`. */
 let behaviour = { fail: {}, hold: {}, delayMs: 1 };
 let load;
 
-async function attempt(key) {
-  const record = { key: key.id, start: now(), end: undefined, outcome: undefined };
+async function attempt(key, ctx) {
+  const record = { key: key.id, scope: ctx.scope, start: now(), end: undefined, outcome: undefined };
   attempts.push(record);
   const fail = behaviour.fail[key.id];
-  if (fail !== undefined && fail.times > 0) {
+  if (fail !== undefined && fail.times > 0 && (fail.scope === undefined || fail.scope === ctx.scope)) {
     fail.times--;
     record.end = now();
     record.outcome = fail.status;
@@ -40,8 +42,8 @@ async function attempt(key) {
   return key.id;
 }
 
-const request = () =>
-  pool.execute(attempt).then(
+const request = ({ scope } = {}) =>
+  pool.execute(attempt, scope === undefined ? undefined : { scope }).then(
     (key) => ({ ok: true, key }),
     (error) => ({ ok: false, code: error.code ?? String(error.status ?? error.message) }),
   );
@@ -54,6 +56,7 @@ const handlers = {
     let loaded = Promise.resolve();
     store.load = (...args) => ((loaded = loadOf(...args)), loaded);
     store.subscribe(name, (keyId, state) => deliveries.push({ keyId, at: now(), state }));
+    store.subscribeShared(name, (change) => sharedDeliveries.push({ at: now(), ...change }));
     pool = new KeyPool({ name, keys, store, ...poolOptions });
     pool.on('store.error', (e) => storeErrors.push(e));
     await loaded.catch(() => undefined);
@@ -63,13 +66,14 @@ const handlers = {
     behaviour = { fail: {}, hold: {}, delayMs: 1, ...next };
   },
   request,
-  async burst({ count }) {
-    return Promise.all(Array.from({ length: count }, request));
+  async burst({ count, scope }) {
+    return Promise.all(Array.from({ length: count }, () => request({ scope })));
   },
-  startLoad({ concurrency }) {
+  /** `scopes`: each loop sends its requests for one of them in turn (default: the pool's default scope). */
+  startLoad({ concurrency, scopes = [undefined] }) {
     let running = true;
-    const loops = Array.from({ length: concurrency }, async () => {
-      while (running) await request();
+    const loops = Array.from({ length: concurrency }, async (_, i) => {
+      while (running) await request({ scope: scopes[i % scopes.length] });
     });
     load = { stop: () => ((running = false), Promise.all(loops)) };
   },
@@ -78,7 +82,7 @@ const handlers = {
     load = undefined;
   },
   log() {
-    return { attempts, deliveries, storeErrors };
+    return { attempts, deliveries, sharedDeliveries, storeErrors };
   },
   snapshot() {
     return pool.snapshot();

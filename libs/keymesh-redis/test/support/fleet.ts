@@ -1,6 +1,6 @@
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, statSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureBuilt, root } from '../../../../test/built-packages.js';
 
@@ -18,23 +18,32 @@ function newestSource(dir: string): number {
 }
 
 /**
- * The fleet's processes load the packages the way users do, from `dist/`: core is built if it
- * has no build yet (CI builds first), this package whenever its sources are newer than its build.
+ * The fleet's processes load the packages the way users do, from `dist/`: core and this package
+ * are built whenever their sources are newer than their build (CI builds first).
  */
 export function ensureFleetBuild(): void {
   ensureBuilt([{ dir: 'libs/keymesh-core', name: '@keymesh/core' }]);
+  for (const dir of [join(root, 'libs/keymesh-core'), packageDir]) buildIfStale(dir);
+}
+
+function buildIfStale(dir: string): void {
   let built = 0;
   try {
-    built = statSync(join(packageDir, 'dist/index.js')).mtimeMs;
+    built = statSync(join(dir, 'dist/index.js')).mtimeMs;
   } catch {
     built = 0;
   }
-  if (newestSource(join(packageDir, 'src')) > built) {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(packageDir, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
-    // An incremental build leaves unchanged outputs untouched: mark the build as current.
-    const now = new Date();
-    utimesSync(join(packageDir, 'dist/index.js'), now, now);
+  if (newestSource(join(dir, 'src')) <= built) return;
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], { cwd: root, stdio: 'pipe' });
+  } catch (error) {
+    // A type error elsewhere in a package still emits its JavaScript (the type-check is not this
+    // suite's job); only a build that produced nothing stops the fleet.
+    if (!existsSync(join(dir, 'dist/index.js'))) throw error;
   }
+  // An incremental build leaves unchanged outputs untouched: mark the build as current.
+  const now = new Date();
+  utimesSync(join(dir, 'dist/index.js'), now, now);
 }
 
 function timeout(ms: number, message: string): Promise<never> {
@@ -110,6 +119,7 @@ export class FleetProcess {
 
 export interface Attempt {
   key: string;
+  scope: string;
   start: number;
   end?: number;
   outcome?: number | string;
@@ -121,8 +131,16 @@ export interface Delivery {
   state: { cooldownUntil: number; breaker: string; openUntil: number; updatedAt: number };
 }
 
+/** A limit (per group and scope) or detected group received from another process. */
+export interface SharedDelivery {
+  at: number;
+  limit?: { group: string; scope: string; cooldownUntil: number; updatedAt: number };
+  group?: { group: string; keyIds: string[]; scope: string };
+}
+
 export interface WorkerLog {
   attempts: Attempt[];
   deliveries: Delivery[];
+  sharedDeliveries: SharedDelivery[];
   storeErrors: unknown[];
 }

@@ -116,24 +116,31 @@ export const hasRedisServer = await new Promise<boolean>((resolve) => {
  */
 export class PrivateRedis {
   readonly port: number;
+  /** Without credentials. */
   readonly url: string;
+  /** With the `requirepass` password, when there is one: for the test's own assertions. */
+  readonly adminUrl: string;
+  readonly #args: readonly string[];
   #process: ChildProcess | undefined;
 
-  private constructor(port: number) {
+  private constructor(port: number, options: { password?: string; args?: readonly string[] }) {
     this.port = port;
     this.url = `redis://127.0.0.1:${port}`;
+    this.adminUrl = options.password === undefined ? this.url : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`;
+    this.#args = [...(options.password === undefined ? [] : ['--requirepass', options.password]), ...(options.args ?? [])];
   }
 
-  static async start(): Promise<PrivateRedis> {
-    const redis = new PrivateRedis(await freePort());
+  /** `password` sets `requirepass`; `args` are more redis-server arguments (e.g. `--replicaof`). */
+  static async start(options: { password?: string; args?: readonly string[] } = {}): Promise<PrivateRedis> {
+    const redis = new PrivateRedis(await freePort(), options);
     await redis.start();
     return redis;
   }
 
   async start(): Promise<void> {
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...this.#args], { stdio: 'ignore' });
     this.#process = child;
-    await until(() => reachable(this.url), 5_000, `redis-server on port ${this.port}`);
+    await until(() => reachable(this.adminUrl), 5_000, `redis-server on port ${this.port}`);
   }
 
   /** Kills it the hard way (no goodbye to clients), and waits until the port is closed. */
