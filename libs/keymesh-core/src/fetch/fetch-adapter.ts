@@ -40,14 +40,17 @@ export function fetchAdapter(settings: FetchAdapterSettings): KeymeshAdapter<unk
 
 function pooledFetch(pool: KeyPool, provider: FetchProvider, settings: FetchAdapterSettings, options: AdapterOptions): typeof fetch {
   const basePath = settings.base.pathname.replace(/\/+$/, '');
+  const dropHeaders = new Set([...provider.foreignHeaders, provider.credentialHeader]);
   return async function keymeshFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-    const call = await readFetchCall(input, init, options.maxReplayBodyBytes);
+    const call = await readFetchCall(input, init, { maxReplayBodyBytes: options.maxReplayBodyBytes, dropHeaders });
     refuseForeign(call.url, settings.base, basePath);
-    for (const name of provider.foreignHeaders) call.headers.delete(name);
-    if (provider.foreignQuery !== undefined && call.url.searchParams.has(provider.foreignQuery)) call.url.searchParams.delete(provider.foreignQuery);
+    if (provider.foreignQuery !== undefined && call.url.search !== '' && call.url.searchParams.has(provider.foreignQuery)) call.url.searchParams.delete(provider.foreignQuery);
     // Read by Keymesh, never sent: the request's own choice of where its stream stops failing over.
-    const failover = streamFailoverOf(call.headers, options.streamFailover);
-    call.headers.delete(streamFailoverHeader);
+    let failover = options.streamFailover ?? 'first-event';
+    if (streamFailoverHeader in call.headers) {
+      failover = streamFailoverOf(call.headers, failover);
+      delete call.headers[streamFailoverHeader];
+    }
     const info = readRequestInfo(settings.provider, call.url.pathname, call.json, options.requestCost);
     try {
       return await pool.execute((key, ctx) => attempt(call, key, ctx, provider, settings, options, failover), {
@@ -88,7 +91,7 @@ async function attempt(
   failover: StreamFailover,
 ): Promise<Response> {
   // Attempts of one call run one after the other, so they can share the call's headers.
-  call.headers.set(provider.credentialHeader, provider.credential(key.secret));
+  call.headers[provider.credentialHeader] = provider.credential(key.secret);
   try {
     const response = await settings.fetch(call.url, {
       ...call.init,

@@ -7,8 +7,8 @@ type RequestBody = RequestInit['body'];
 export interface FetchCall {
   url: URL;
   method: string;
-  /** The caller's headers; each attempt sets its own credential on them. */
-  headers: Headers;
+  /** The caller's headers, names lower-cased; each attempt sets its own credential on them. */
+  headers: Record<string, string>;
   /** A body every attempt can send again, unless `replayable` is false (a stream too large to keep a copy of). */
   body: RequestBody;
   replayable: boolean;
@@ -24,16 +24,39 @@ export interface FetchCall {
  * call that can be attempted several times: a one-shot stream body is buffered (up to
  * `maxReplayBodyBytes`, as the SDK adapters do).
  */
-export async function readFetchCall(input: string | URL | Request, init: RequestInit | undefined, maxReplayBodyBytes: number | undefined): Promise<FetchCall> {
+export async function readFetchCall(
+  input: string | URL | Request,
+  init: RequestInit | undefined,
+  options: { maxReplayBodyBytes: number | undefined; dropHeaders: ReadonlySet<string> },
+): Promise<FetchCall> {
   const request = typeof input === 'object' && !(input instanceof URL) ? input : undefined;
   const url = new URL(request ? request.url : String(input));
   const method = (init?.method ?? request?.method ?? 'GET').toUpperCase();
-  const headers = new Headers(init?.headers ?? request?.headers);
+  const headers = headerRecord(init?.headers ?? request?.headers, options.dropHeaders);
   let source: unknown = init?.body ?? undefined;
   if (source === undefined && request !== undefined && request.body !== null) source = request.body;
-  const { body, replayable } = await replayableBody(source, maxReplayBodyBytes);
+  const { body, replayable } = await replayableBody(source, options.maxReplayBodyBytes);
   const signal = init?.signal ?? request?.signal ?? undefined;
   return { url, method, headers, body: body as RequestBody, replayable, json: parseJson(body), signal, init: init ?? {} };
+}
+
+/**
+ * The headers as a plain object with lower-case names, without those in `drop` (the credentials
+ * frameworks set, which the pooled key replaces): what the AI SDK passes already, and one
+ * conversion (by undici, at the call) instead of a `Headers` built here and copied again there.
+ */
+function headerRecord(init: RequestInit['headers'], drop: ReadonlySet<string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (init === undefined || init === null) return headers;
+  const entries = init instanceof Headers || Array.isArray(init) ? init : Object.entries(init);
+  for (const [name, value] of entries as Iterable<[string, string]>) {
+    if (value === undefined) continue;
+    const key = name.toLowerCase();
+    if (drop.has(key)) continue;
+    // Repeated names are joined, as Headers does.
+    headers[key] = key in headers ? `${headers[key]}, ${value}` : String(value);
+  }
+  return headers;
 }
 
 /** Frameworks send JSON bodies as strings (the AI SDK, the openai and anthropic SDKs). */

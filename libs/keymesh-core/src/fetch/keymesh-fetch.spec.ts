@@ -30,11 +30,20 @@ describe('keymeshFetch credentials and origin', () => {
     // LangChain's @anthropic-ai/sdk sends a Bearer, the AI SDK x-api-key: both go, one pooled key is set.
     const response = await fetch(`${fake.url}/v1/messages`, {
       method: 'POST',
-      headers: { authorization: 'Bearer unused', 'x-api-key': 'unused', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      headers: { Authorization: 'Bearer unused', 'X-Api-Key': 'unused', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'Hi' }] }),
     });
     expect(response.status).toBe(200);
     expect(fake.requests[0]).toMatchObject({ key: A, keyCount: 1 });
+  });
+
+  it('reads a Request input with a Headers instance the way fetch does', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'ok' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A], baseURL: fake.url });
+    const request = new Request(`${fake.url}/chat/completions`, { method: 'POST', headers: new Headers({ Authorization: 'Bearer unused', 'X-Trace': 'one' }), body: chat('o4-mini') });
+    const response = await fetch(request);
+    expect(response.status).toBe(200);
+    expect(fake.requests[0]).toMatchObject({ key: A, keyCount: 1, headers: { 'x-trace': 'one' }, body: { model: 'o4-mini' } });
   });
 
   it('sends x-goog-api-key to Gemini and drops a ?key= the client added', async () => {
