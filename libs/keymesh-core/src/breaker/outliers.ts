@@ -20,7 +20,8 @@ export interface TroubleTracked {
  * when it began (the key's own success would have ended its streak).
  */
 export class OutlierDetector {
-  #successes = 0;
+  /** The pool's success count (written by the pool on every success; an attempt notes it when sent). */
+  successes = 0;
   /** Keys with a streak of at least one. */
   #troubled = 0;
   #ejected = 0;
@@ -31,14 +32,8 @@ export class OutlierDetector {
     return this.#ejected;
   }
 
-  /** The pool's success count: an attempt notes it when sent, so "others succeeded since" covers its whole time in flight. */
-  get successes(): number {
-    return this.#successes;
-  }
-
-  /** A success on `key`: its streak ends. Kept tiny, as it runs on every success. */
+  /** A success on a key with a streak (the pool counts `successes` itself, inline): its streak ends. */
   succeeded(key: TroubleTracked): void {
-    this.#successes++;
     if (key.troubleStreak !== 0) {
       key.troubleStreak = 0;
       this.#troubled--;
@@ -58,7 +53,7 @@ export class OutlierDetector {
       this.#troubled++;
     }
     if (key.ejected || key.troubleStreak < this.threshold) return false;
-    const othersSucceeded = this.#successes > key.troubleMark;
+    const othersSucceeded = this.successes > key.troubleMark;
     const outage = this.#troubled * 2 > size;
     const room = (this.#ejected + 1) * 2 <= size;
     return othersSucceeded && !outage && room;
@@ -66,7 +61,7 @@ export class OutlierDetector {
 
   /** Whether a half-open trial that met provider trouble again shows the key still sick (not an outage). */
   stillSick(key: TroubleTracked, size: number): boolean {
-    return key.ejected && this.#successes > key.troubleMark && this.#troubled * 2 <= size;
+    return key.ejected && this.successes > key.troubleMark && this.#troubled * 2 <= size;
   }
 
   eject(key: TroubleTracked): void {

@@ -127,8 +127,10 @@ export class Limit {
    * Whether a request of `cost` may be sent now. A dimension blocks while its reading, less the
    * reservations, does not cover the cost and the reading is still current: its window has not
    * reset, or (with no reset reported) requests sent since are in flight, whose answers will
-   * bring a newer one, so a key is never stuck on a stale reading. A cost larger than the whole
-   * limit needs the whole window, so it is sent once the window is fresh, never deadlocked.
+   * bring a newer one, so a key is never stuck on a stale reading. Once the window has reset, the
+   * whole limit is back less what is reserved, so the requests waiting for that reset do not all
+   * rush the key at once. A cost larger than the whole limit needs the whole window, so it is sent
+   * once the window is fresh, never deadlocked.
    */
   admits(cost: RequestCost | undefined, now: number): boolean {
     if (this.cooldownUntil > now) return false;
@@ -138,8 +140,12 @@ export class Limit {
       let need = costIn(cost, d);
       if (need === 0) continue;
       const resetAt = this.resetAt[d]!;
-      if (resetAt <= now) continue;
       const whole = this.whole[d]!;
+      if (resetAt <= now) {
+        // A fresh window: its whole limit (when the provider said it), less the claims sent into it.
+        if (Number.isNaN(whole) || whole - this.reserved[d]! >= Math.min(need, whole) || this.reserved[d] === 0) continue;
+        return false;
+      }
       if (need > whole) need = whole;
       if (this.remaining[d]! - this.reserved[d]! >= need) continue;
       if (Number.isNaN(resetAt) && this.reserved[d] === 0) continue;

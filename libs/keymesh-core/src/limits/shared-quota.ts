@@ -54,7 +54,7 @@ export class SharedQuotaDetector {
 
   constructor(private readonly merge: (into: QuotaGroup<GroupMember>, from: QuotaGroup<GroupMember>, scope: string) => void) {}
 
-  /** A request was sent on `limit` (after `Limit.reserve`); O(1), a field write once the limit is tracked. */
+  /** A request was sent on a tracked `limit` (one with `sends`), after `Limit.reserve`: O(1). Untracked sends need no order. */
   sent(limit: Limit): void {
     const order = ++this.#order;
     const sends = limit.sends;

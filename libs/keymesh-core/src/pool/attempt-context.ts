@@ -40,8 +40,6 @@ export class Attempt implements AttemptContext, Reservation {
   reserved = false;
   /** The pool's success count when the attempt was sent (outlier detection: did other keys succeed meanwhile?). */
   successMark = 0;
-  /** The pool's number of the request this attempt belongs to. */
-  request = 0;
 
   constructor(
     /** Replaced by the attempt's own signal under `attemptTimeoutMs`, before the attempt starts. */

@@ -190,7 +190,7 @@ export class KeyPool {
       this.#overload?.dispatched(now);
       if (turn !== undefined) turn = this.#served(turn, now);
       const ctx = new Attempt(signal ?? neverAborted, attempts, key, trial, this.#observer, scope);
-      this.#reserve(ctx, key.limitFor(scope), cost, request);
+      this.#reserve(ctx, key.limitFor(scope), cost);
       try {
         const value = await this.#start(attempt, ctx, signal);
         // 3. Record the success.
@@ -206,6 +206,8 @@ export class KeyPool {
         // 3. Classify and record the failure.
         const at = this.#clock.now();
         last = { key, error, outcome: this.#recordFailure(ctx, error, at), at };
+        // The request's next attempt goes to another key when one can serve (under every strategy).
+        key.failedFor = request;
       }
 
       // 4. Decide: rethrow, rotate at once, or back off.
@@ -277,19 +279,20 @@ export class KeyPool {
   }
 
   /** The request claims its cost on its limit (group, scope) as it is sent. */
-  #reserve(ctx: Attempt, limit: Limit, cost: RequestCost | undefined, request: number): void {
+  #reserve(ctx: Attempt, limit: Limit, cost: RequestCost | undefined): void {
     limit.reserve(ctx, cost);
     ctx.successMark = this.#outliers.successes;
-    ctx.request = request;
-    this.#sharing.detector?.sent(limit);
+    if (limit.sends !== undefined) this.#sharing.detector!.sent(limit);
   }
 
   #recordSuccess(ctx: Attempt): void {
     const key = ctx.key;
     const limit = ctx.limit!;
-    this.#outliers.succeeded(key);
-    limit.release(ctx);
-    limit.consecutive429 = 0;
+    const outliers = this.#outliers;
+    outliers.successes++;
+    if (key.troubleStreak !== 0) outliers.succeeded(key);
+    if (ctx.reserved) limit.release(ctx);
+    if (limit.consecutive429 !== 0) limit.consecutive429 = 0;
     // A healthy key has no breaker state to settle; the rare case lives in its own method so this
     // one stays small enough for V8 to inline into `execute`, callees included.
     if (ctx.trial || key.breaker.consecutiveFailures !== 0) this.#recovered(ctx);
@@ -319,8 +322,6 @@ export class KeyPool {
     }
     const limit = ctx.limit!;
     limit.release(ctx);
-    // The request's next attempt goes to another key when one can serve (under every strategy).
-    key.failedFor = ctx.request;
     if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(ctx, outcome, now, fresh);
     else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
     else if (outcome.kind === 'provider_trouble' && this.#transitions.troubled(ctx, now, fresh)) {

@@ -118,11 +118,12 @@ export class KeySet {
   select(now: number, scope: string, cost: RequestCost | undefined, request: number): KeyEntry | undefined {
     const top = this.#wake.peek();
     if (top !== undefined && top.wakeAt <= now) this.#wakeDue(now);
+    const key = this.strategy.pick();
+    if (key !== undefined && key.failedFor !== request && key.limitFor(scope).admits(cost, now)) return key;
+    // What `earliestWake` and `busyCount` say after a select that found nothing.
     this.#scopeWake = Infinity;
     this.#scopeBusy = false;
-    const key = this.strategy.pick();
-    if (key === undefined || (key.failedFor !== request && key.limitFor(scope).admits(cost, now))) return key;
-    return this.#selectSkipping(key, now, scope, cost, request);
+    return key === undefined ? undefined : this.#selectSkipping(key, now, scope, cost, request);
   }
 
   /** The slow path of `select`: skip keys that cannot serve the scope, then put them back. */
