@@ -125,6 +125,17 @@ describe('keymesh()', () => {
     expect(() => (keymesh as (options?: unknown) => unknown)()).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS', option: 'clients' }));
   });
 
+  it('reports a misspelt top-level option where it was written (Express has no `defaults`), and a misspelt `client` as such', () => {
+    const client = new OpenAI({ apiKey: 'unused' });
+    const attempt = (options: unknown) => () => (keymesh as (options: unknown) => unknown)(options);
+    expect(attempt({ clients: { openai: { client, keys: ['sk-test-a-aaaaaaaaaaaa'] } }, stratgy: 'priority' })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEYMESH_UNKNOWN_OPTION', option: 'stratgy', message: expect.stringMatching(/^keymesh\(\): Unknown option `stratgy`/) }),
+    );
+    expect(attempt({ clients: { openai: { clinet: client, keys: ['sk-test-a-aaaaaaaaaaaa'] } } })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEYMESH_UNKNOWN_OPTION', option: 'clients.openai.clinet', message: expect.stringContaining('Did you mean `client`?') }),
+    );
+  });
+
   it('close() closes every pool', async () => {
     const mesh = keymesh({ clients: { http: { adapter: httpAdapter({ baseURL: 'http://127.0.0.1:1', auth: 'bearer' }), keys: ['sk-test-close-aaaaaaaaaaaa'] } } });
     await mesh.close();

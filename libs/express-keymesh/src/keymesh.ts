@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { createKeymeshClients, type ClientConfig } from '@keymesh/core';
+import { ConfigError, createKeymeshClients, isConfigError, type ClientConfig, type KeymeshClients } from '@keymesh/core';
 import { warnIfCreatedInRequestHandler } from './created-in-request-handler.js';
 import { healthHandler } from './health-handler.js';
 import type { ClientOf, KeymeshMiddleware, KeymeshOptions } from './types.js';
@@ -23,7 +23,7 @@ export function keymesh<Configs extends Record<string, ClientConfig>>(
   warnIfCreatedInRequestHandler();
   // `?? {}`: a JavaScript caller's `keymesh()` gets core's ConfigError naming `clients`, not a destructuring TypeError.
   const { clients: configs, ...defaults } = options ?? ({} as KeymeshOptions<Configs>);
-  const group = createKeymeshClients<Record<string, unknown>>({ clients: configs, defaults });
+  const group = createClients(configs, defaults);
   // One frozen object shared by every request: attaching the clients costs no allocation.
   const clients = Object.freeze({ ...group.clients });
 
@@ -41,4 +41,17 @@ export function keymesh<Configs extends Record<string, ClientConfig>>(
     health: healthHandler(group.pools),
     close: group.close,
   }) as unknown as KeymeshMiddleware<{ [K in keyof Configs]: ClientOf<Configs[K]> }>;
+}
+
+/**
+ * The shared options are written at the top level of `keymesh({ … })`, not under `defaults` as
+ * core's group calls them: a misspelt one is reported where the user wrote it.
+ */
+function createClients(clients: Record<string, ClientConfig>, defaults: object): KeymeshClients<Record<string, unknown>> {
+  try {
+    return createKeymeshClients<Record<string, unknown>>({ clients, defaults });
+  } catch (error) {
+    if (!isConfigError(error) || !error.option?.startsWith('defaults.')) throw error;
+    throw new ConfigError(error.code, `keymesh(): ${error.message.replace(/^defaults: /, '')}`, error.option.slice('defaults.'.length));
+  }
 }

@@ -66,5 +66,11 @@ describe('types', () => {
         stratgy: 'priority',
       });
     expectTypeOf(wrong).toBeFunction();
+    const wrongInClient = () =>
+      keymesh({
+        // @ts-expect-error misspelt option of one client (its config is inferred, so only ExactClientConfigs catches it)
+        clients: { openai: { client: new OpenAI({ apiKey: 'unused' }), keys: ['sk-a'], stratgy: 'priority' } },
+      });
+    expectTypeOf(wrongInClient).toBeFunction();
   });
 });

@@ -27,8 +27,19 @@ declare global {
 
 /** `keymesh()` options: the named clients, plus pool options shared by all of them (a client's own options win). */
 export type KeymeshOptions<Configs extends Record<string, ClientConfig> = Record<string, ClientConfig>> = SharedPoolOptions & {
-  clients: Configs;
+  clients: Configs & ExactClientConfigs<Configs>;
 };
+
+/** Every property a client config may have. */
+type ClientOptionName = keyof SharedPoolOptions | 'keys' | 'client' | 'adapter' | 'fetch';
+
+/**
+ * Each config as written, with any property that is not a client option typed `never`. The
+ * configs are inferred from the call (so each client keeps its own type), and an inferred type
+ * gets no excess-property check: without this, `{ client, keys, stratgy: 'priority' }` would
+ * type-check and only fail at start.
+ */
+export type ExactClientConfigs<Configs> = { [K in keyof Configs]: { [P in Exclude<keyof Configs[K], ClientOptionName>]: never } };
 
 /** What one client config makes: a `keymeshFetch` (`fetch: { provider }`), the adapter's wrapped client, or the SDK client's own type. */
 export type ClientOf<Config> = Config extends { fetch: object }

@@ -36,6 +36,7 @@ export { MemoryStore } from './store/memory-store.js';
 
 export { systemClock, type Clock, type RandomSource } from './clock.js';
 export { keyIdOf, maskSecret } from './pool/key-spec.js';
+export { closestName } from './util/closest-name.js';
 
 export { createKeymesh, poolOf, type CreateKeymeshOptions, type WrapOptions } from './adapters/create-keymesh.js';
 export { adapterNameOf } from './adapters/pool-registry.js';

@@ -50,6 +50,6 @@ describe('RedisStore options', () => {
   });
 
   it('throws from the constructor, before connecting', () => {
-    expect(() => new RedisStore({ url: 'redis://x', prefx: 'typo' } as RedisStoreOptions)).toThrow(/unknown RedisStore option `prefx`/);
+    expect(() => new RedisStore({ url: 'redis://x', prefx: 'typo' } as RedisStoreOptions)).toThrow(/unknown RedisStore option `prefx`; did you mean `prefix`\?/);
   });
 });

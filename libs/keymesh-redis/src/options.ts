@@ -1,4 +1,4 @@
-import { ConfigError, ErrorCodes } from '@keymesh/core';
+import { ConfigError, ErrorCodes, closestName } from '@keymesh/core';
 import { LimitTable, type FleetLimits } from './limits.js';
 import type { Logger } from './outage.js';
 import type { RedisClient } from './redis-client.js';

@@ -21,7 +21,7 @@ export function configuredProviders(env: EnvSource): ProviderName[] {
 
 /**
  * The real providers whose `*_API_KEYS` variable is set, and only those. Keys are parsed by
- * `keysFromConfig` (trimmed, de-duplicated, a ConfigError naming the variable, never a key, when
+ * `keysFromConfig` (trimmed; a ConfigError naming the variable, never a key, when a key repeats or
  * one is empty); their ids are digests, so nothing printed or served can reveal a key.
  * `*_MODEL` and `*_BASE_URL` are optional overrides.
  */

@@ -37,6 +37,13 @@ describe('createKeymeshClients', () => {
     );
   });
 
+  it('reports a misspelt client option as an unknown option with the name meant, not as an unsupported client', () => {
+    const config = { clinet: {}, keys: ['sk-test-alpha-aaaaaaaaaaaa'] };
+    expect(() => createKeymeshClients({ clients: { openai: config as never } })).toThrow(
+      expect.objectContaining({ code: 'ERR_KEYMESH_UNKNOWN_OPTION', option: 'clients.openai.clinet', message: 'clients.openai: Unknown option `clinet`. Did you mean `client`?' }),
+    );
+  });
+
   it('refuses an empty client map', () => {
     expect(() => createKeymeshClients({ clients: {} })).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS' }));
   });
@@ -57,8 +64,18 @@ describe('healthReport', () => {
 });
 
 describe('parseKeyList', () => {
-  it('trims and de-duplicates', () => {
-    expect(parseKeyList(' sk-a , sk-b,sk-a ', 'OPENAI_API_KEYS')).toEqual(['sk-a', 'sk-b']);
+  it('trims', () => {
+    expect(parseKeyList(' sk-a , sk-b ', 'OPENAI_API_KEYS')).toEqual(['sk-a', 'sk-b']);
+  });
+
+  it('refuses the same key twice, naming the positions, never the key', () => {
+    let error: unknown;
+    try {
+      parseKeyList('sk-test-dup-aaaaaaaa, sk-test-other-bbbb,sk-test-dup-aaaaaaaa', 'OPENAI_API_KEYS');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_KEYMESH_DUPLICATE_SECRET', option: 'OPENAI_API_KEYS', message: 'OPENAI_API_KEYS has the same key at positions 1 and 3; remove one.' });
   });
   it.each([undefined, '', '   '])('refuses a missing list (%j) naming the variable', (value) => {
     expect(() => parseKeyList(value, 'OPENAI_API_KEYS')).toThrow(expect.objectContaining({ code: 'ERR_KEYMESH_NO_KEYS', message: expect.stringContaining('OPENAI_API_KEYS') }));

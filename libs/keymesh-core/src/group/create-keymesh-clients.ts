@@ -3,6 +3,7 @@ import type { KeymeshAdapter } from '../adapters/adapter.js';
 import { ConfigError } from '../errors/config-error.js';
 import { keymeshFetch, type KeymeshFetchBaseOptions } from '../fetch/keymesh-fetch.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
+import { closestName } from '../util/closest-name.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import type { KeyPoolOptions } from '../pool/options.js';
 
@@ -39,6 +40,17 @@ export interface KeymeshClients<Clients extends Record<string, unknown> = Record
   close(): Promise<void>;
 }
 
+const clientKinds = ['client', 'adapter', 'fetch'];
+
+/** A config with no client at all usually has one under a misspelt name (`clinet`): say that, not "unsupported client". */
+function checkClientKind(config: object): void {
+  if (clientKinds.some((kind) => (config as Record<string, unknown>)[kind] !== undefined)) return;
+  for (const name of Object.keys(config)) {
+    const meant = closestName(name, clientKinds);
+    if (meant !== undefined) throw new ConfigError(ErrorCodes.UNKNOWN_OPTION, `Unknown option \`${name}\`. Did you mean \`${meant}\`?`, name);
+  }
+}
+
 /**
  * Creates every named client once (the framework integrations call this at application start).
  * Each pool is named after its client, so events and health output say `openai`, `anthropic`, ….
@@ -57,6 +69,7 @@ export function createKeymeshClients<Clients extends Record<string, unknown>>(op
       if (typeof config !== 'object' || config === null) {
         throw new ConfigError(ErrorCodes.INVALID_OPTION, 'must be an object with `client` (or `adapter`) and `keys`.', '');
       }
+      checkClientKind(config);
       const wrapped = config.fetch === undefined ? (createKeymesh({ ...options.defaults, ...config, name } as Parameters<typeof createKeymesh>[0]) as object) : fetchClient(name, config, options.defaults);
       clients[name] = wrapped;
       pools[name] = poolOf(wrapped);

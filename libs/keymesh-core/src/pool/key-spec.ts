@@ -45,7 +45,8 @@ export function keyIdOf(secret: string): string {
 
 /** `sk-proj-…9f3a` → `sk-…9f3a`: the provider prefix and the last four characters, when the secret is long enough to spare them. */
 export function maskSecret(secret: string): string {
-  if (secret.length < 16) return '…';
+  // Too short to show any of it: its length at least tells keys apart where ids alone do not say which is which.
+  if (secret.length < 16) return `…(${secret.length} chars)`;
   const dash = secret.indexOf('-');
   const prefix = dash > 0 && dash <= 4 ? secret.slice(0, dash + 1) : '';
   return `${prefix}…${secret.slice(-4)}`;
