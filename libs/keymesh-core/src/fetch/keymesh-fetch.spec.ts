@@ -1,6 +1,8 @@
 import { startFakeProvider, type FakeProvider } from '@keymesh/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { expectNoSecretIn, rejection } from '../__tests__/sdk-helpers.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { createKeymesh, isConfigError, KeyPool, poolOf as poolOfRoot, type KeymeshEvents } from '../index.js';
 import { poolOf as poolOfOpenAI } from '../openai/index.js';
@@ -70,6 +72,22 @@ describe('keymeshFetch credentials and origin', () => {
     }
     expect(fake.requests).toHaveLength(0);
     expect(poolOf(fetch).snapshot().keys[0]!.requests).toBe(0);
+  });
+
+  it('returns a redirect as it is: the key never follows it to another host', async () => {
+    const elsewhere: string[] = [];
+    const other = createServer((req, res) => (elsewhere.push(String(req.headers.authorization)), res.end('{}')));
+    const redirecting = createServer((_req, res) => res.writeHead(307, { location: `http://127.0.0.1:${(other.address() as AddressInfo).port}/v1/chat/completions` }).end());
+    await Promise.all([other, redirecting].map((server) => new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))));
+    try {
+      const origin = `http://127.0.0.1:${(redirecting.address() as AddressInfo).port}`;
+      const fetch = keymeshFetch({ provider: 'openai', keys: [A], baseURL: `${origin}/v1` });
+      const response = await post(fetch, `${origin}/v1/chat/completions`, chat());
+      expect(response.status).toBe(307);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      for (const server of [other, redirecting]) server.close();
+    }
   });
 
   it("defaults to the provider's official origin", async () => {
@@ -189,6 +207,14 @@ describe('keymeshFetch through the pool', () => {
     const response = await post(fetch, `${fake.url}/chat/completions`, chat('gpt-4o-mini', { stream: true }));
     expect(await response.text()).toContain('[DONE]');
     expect(fake.requests.map((r) => r.key)).toEqual([A, B]);
+  });
+
+  it('rejects as fetch does when the last attempt met a network error', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'reset' }, [B]: { kind: 'reset' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
+    const error = await rejection(post(fetch, `${fake.url}/chat/completions`, chat()));
+    expect(error).toMatchObject({ name: 'TypeError', message: 'fetch failed' });
+    expect(fake.requests).toHaveLength(2);
   });
 
   it('rejects at once with the abort reason and no retry', async () => {
