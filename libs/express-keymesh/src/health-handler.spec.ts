@@ -74,3 +74,29 @@ describe('mesh.health', () => {
     await request(app).get('/health/keys').expect(200);
   });
 });
+
+describe('mesh.health with provider-shaped quotas', () => {
+  it('shows each key’s limits per model and warns when keys declared apart turn out to share one quota', async () => {
+    // Two keys of one organisation, declared as independent keys: their remaining counts move as one bucket.
+    const fake = closing(
+      await startFakeProvider({
+        provider: 'openai',
+        quota: { organizations: { 'org-one': { keys: [SECRET_ONE, SECRET_TWO] } }, limits: { 'gpt-4o-mini': { requestsPerMinute: 1_000, tokensPerMinute: 1_000_000 } } },
+      }),
+    );
+    const mesh = closing(
+      keymesh({ clients: { openai: { client: new OpenAI({ apiKey: 'unused', baseURL: fake.url }), keys: [{ id: 'one', secret: SECRET_ONE }, { id: 'two', secret: SECRET_TWO }] } }, strategy: 'round-robin' }),
+    );
+    const app = express();
+    app.use(mesh);
+    app.get('/health/keys', mesh.health);
+    chatRoutes(app);
+
+    for (let i = 0; i < 12 && mesh.pools.openai.snapshot().sharedQuotas.length === 0; i++) await request(app).post('/chat').expect(200);
+    const res = await request(app).get('/health/keys').expect(200);
+    const [one] = res.body.pools.openai.keys;
+    expect(one.limits).toEqual([expect.objectContaining({ scope: 'gpt-4o-mini', available: true, limit: expect.objectContaining({ requests: 1_000 }), remaining: expect.objectContaining({ requests: expect.any(Number) }) })]);
+    expect(res.body.warnings).toEqual([expect.stringMatching(/^openai: keys (one, two|two, one) share one provider quota for gpt-4o-mini/)]);
+    expect(res.text).not.toContain('CANARY');
+  });
+});

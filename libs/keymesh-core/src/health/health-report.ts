@@ -5,6 +5,12 @@ export interface HealthReport {
   /** `up` while every pool has a key that can serve now. */
   status: 'up' | 'down';
   pools: Record<string, Omit<PoolSnapshot, 'name'>>;
+  /**
+   * One line per thing an operator should act on while the pools still serve: keys declared apart
+   * that were found to share one provider quota (they count as one group from then on). Absent
+   * when there is nothing to say.
+   */
+  warnings?: string[];
 }
 
 /**
@@ -17,6 +23,9 @@ export function healthReport(pools: Readonly<Record<string, KeyPool>>): HealthRe
     const { name: _name, ...snapshot } = pool.snapshot();
     report.pools[name] = snapshot;
     if (!snapshot.healthy) report.status = 'down';
+    for (const finding of snapshot.sharedQuotas ?? []) {
+      (report.warnings ??= []).push(`${name}: keys ${finding.keyIds.join(', ')} share one provider quota for ${finding.scope} (detected, though declared apart); they count as one group of capacity`);
+    }
   }
   return report;
 }
