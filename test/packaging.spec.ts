@@ -12,6 +12,7 @@ const packages = [
   { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini', '/fetch'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
   { dir: 'libs/keymesh-redis', name: '@keymesh/redis', subpaths: [''], exports: ['RedisStore'] },
+  { dir: 'libs/keymesh-opentelemetry', name: '@keymesh/opentelemetry', subpaths: [''], exports: ['instrumentKeymesh', 'poolsOf'] },
   { dir: 'libs/keymesh-proxy', name: '@keymesh/proxy', subpaths: [''], exports: ['startProxy', 'resolveConfig', 'readConfigFile', 'proxyEnvironment'], dependencies: { '@keymesh/core': '^0.1.0' } },
   { dir: 'libs/express-keymesh', name: '@keymesh/express', subpaths: [''], exports: ['keymesh', 'keymeshErrorHandler', 'signalOf', 'healthHandler'] },
   {
