@@ -1,7 +1,11 @@
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
+import { streamFailoverHeader } from './stream-failover.js';
 
-/** The per-request headers that carry a pooled key (a `null` removes a client-level header). */
+/**
+ * The per-request headers that carry a pooled key (a `null` removes a client-level header). Each
+ * also removes the per-request stream switch, which Keymesh reads and never sends.
+ */
 export type Credential = (secret: string) => Record<string, string | null>;
 
 interface StainlessInternals {
@@ -47,9 +51,9 @@ export function openaiCredential(client: object): Credential {
     if (typeof internals._options?.apiKey === 'function') {
       throw unsupported("This AzureOpenAI client authenticates with `azureADTokenProvider` (Entra ID tokens): there is no key for Keymesh to pool. To pool Azure resource keys, build it with `apiKey: 'unused'` and pass the resource keys as `keys`.");
     }
-    return (secret) => ({ 'api-key': secret, Authorization: null });
+    return (secret) => ({ 'api-key': secret, Authorization: null, [streamFailoverHeader]: null });
   }
-  return (secret) => ({ Authorization: `Bearer ${secret}` });
+  return (secret) => ({ Authorization: `Bearer ${secret}`, [streamFailoverHeader]: null });
 }
 
 /**
@@ -62,3 +66,6 @@ export function usesOwnCredential(request: { __security?: { bearerAuth?: unknown
   const security = request.__security;
   return security !== undefined && security !== null && security.bearerAuth !== true;
 }
+
+/** Anthropic SDK 1.x sends the key as `Authorization: Bearer`; a client-level `X-Api-Key` is removed so exactly one credential goes out. */
+export const anthropicCredential: Credential = (secret) => ({ Authorization: `Bearer ${secret}`, 'X-Api-Key': null, [streamFailoverHeader]: null });

@@ -1,5 +1,6 @@
 import type { KeymeshAdapter } from '../adapters/adapter.js';
 import { isStainlessClient, wrapStainless } from '../adapters/stainless.js';
+import { anthropicCredential } from '../adapters/stainless-credentials.js';
 import { classifyAnthropic } from './classify-anthropic.js';
 
 /**
@@ -11,5 +12,5 @@ export const anthropicAdapter: KeymeshAdapter<object, object> = {
   name: 'anthropic',
   matches: (client) => isStainlessClient(client) && typeof (client as { messages?: { create?: unknown } }).messages?.create === 'function',
   classify: classifyAnthropic,
-  wrap: (pool, client, options) => wrapStainless('anthropic', client, pool, options, (secret) => ({ Authorization: `Bearer ${secret}`, 'X-Api-Key': null })),
+  wrap: (pool, client, options) => wrapStainless('anthropic', client, pool, options, anthropicCredential),
 };
