@@ -10,7 +10,7 @@ export interface RedisStoreOptions {
    */
   url?: string;
   /**
-   * A node-redis 5 client you created (`createClient()` from `redis`), used for commands and never
+   * A node-redis 5 or 6 client you created (`createClient()` from `redis`), used for commands and never
    * closed by the store; it is connected if it is not yet. The store opens one duplicate of it
    * for pub/sub, and closes that one.
    */

@@ -1,5 +1,5 @@
 /**
- * The part of a node-redis 5 client (`createClient()` from `redis`) the store uses. Written out
+ * The part of a node-redis 5 or 6 client (`createClient()` from `redis`) the store uses. Written out
  * rather than imported so that any `createClient` result fits, whatever modules, scripts or RESP
  * version it was created with. Cluster and sentinel clients are not supported.
  */

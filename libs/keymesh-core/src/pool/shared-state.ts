@@ -57,6 +57,8 @@ export function toShared(entry: KeyEntry, now: number, source: string, fingerpri
     disabled: entry.disabled ? { reason: entry.disabled.reason, until: Number.isFinite(entry.disabled.until) ? entry.disabled.until : null } : null,
     updatedAt: now,
     source,
+    // An ejection (outlier) travels with its reason, so other processes know the circuit opened for it.
+    ...(breaker.status !== 'closed' && entry.openReason === 'outlier' ? { openReason: 'outlier' as const } : {}),
     ...(fingerprint === undefined ? {} : { fingerprint }),
     ...(operator ? { operator: true as const } : {}),
   };
@@ -71,6 +73,7 @@ export function applyShared(entry: KeyEntry, state: SharedKeyState): boolean {
   entry.disabled = state.disabled ? { reason: state.disabled.reason, until: state.disabled.until ?? Infinity } : undefined;
   if (state.breaker === 'open') {
     entry.breaker = { status: 'open', consecutiveFailures: state.consecutiveFailures, until: state.openUntil };
+    entry.openReason = state.openReason ?? 'failures';
   } else if (entry.breaker.status !== 'closed' || entry.breaker.consecutiveFailures !== state.consecutiveFailures) {
     entry.breaker = { status: 'closed', consecutiveFailures: state.consecutiveFailures };
   }

@@ -59,14 +59,21 @@ export async function dumpPrefix(client: RedisClient, prefix: string): Promise<A
   for (const key of keys.sort()) {
     const type = await client.sendCommand<string>(['TYPE', key]);
     const pttl = await client.sendCommand<number>(['PTTL', key]);
+    // Flat [member, score, …] and [field, value, …] lists, as RESP2 answers (node-redis 6 speaks RESP3: pairs and maps).
     const value =
       type === 'string' ? await client.sendCommand<string>(['GET', key])
-      : type === 'zset' ? JSON.stringify(await client.sendCommand(['ZRANGE', key, '0', '-1', 'WITHSCORES']))
-      : type === 'hash' ? JSON.stringify(await client.sendCommand(['HGETALL', key]))
+      : type === 'zset' ? JSON.stringify(flatten(await client.sendCommand(['ZRANGE', key, '0', '-1', 'WITHSCORES'])))
+      : type === 'hash' ? JSON.stringify(flatten(await client.sendCommand(['HGETALL', key])))
       : `<${type}>`;
     dump.push({ key, type, pttl, value });
   }
   return dump;
+}
+
+function flatten(reply: unknown): unknown[] {
+  if (Array.isArray(reply)) return reply.flat();
+  if (reply instanceof Map) return [...reply].flat();
+  return Object.entries(reply as Record<string, unknown>).flat();
 }
 
 export async function deletePrefix(client: RedisClient, prefix: string): Promise<void> {
