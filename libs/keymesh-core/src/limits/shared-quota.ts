@@ -32,6 +32,8 @@ interface Track {
   /** The other limit whose readings continued this one's count, and how many times in a row. */
   partner: Limit | undefined;
   evidence: number;
+  /** A reading of this limit showed less than its own sends explain: something else draws on its bucket. */
+  suspect: boolean;
 }
 
 /**
@@ -42,7 +44,9 @@ interface Track {
  * out of order) — never less. Only a reading that shows less (someone else drew on the bucket) is
  * compared with the other limits of the scope that report the same whole limit: if one of them
  * read R and the two limits sent n requests between that reading and this one, one bucket means
- * this reading is exactly R − n. After `confirmations` such readings in a row the two groups are
+ * this reading is exactly R − n (n also counts the sends of other limits that showed the same sign
+ * of a shared bucket, as keys of one bucket not merged yet drain it too). After `confirmations`
+ * such readings in a row the two groups are
  * merged. Independent keys with equal limits never show less than their own count, so they are
  * never compared, let alone merged. The common path (a consistent reading) is O(1).
  */
@@ -69,7 +73,7 @@ export class SharedQuotaDetector {
     let track = this.#tracks.get(limit);
     if (track === undefined) {
       limit.sends = new Float64Array(memory).fill(NaN);
-      track = { owner, remaining, sequence, order: NaN, whole: limit.whole[0]!, resetAt: limit.resetAt[0]!, partner: undefined, evidence: 0 };
+      track = { owner, remaining, sequence, order: NaN, whole: limit.whole[0]!, resetAt: limit.resetAt[0]!, partner: undefined, evidence: 0, suspect: false };
       this.#tracks.set(limit, track);
       let scoped = this.#byScope.get(limit.scope);
       if (scoped === undefined) this.#byScope.set(limit.scope, (scoped = new Set()));
@@ -79,7 +83,10 @@ export class SharedQuotaDetector {
     const order = limit.sent - sequence < memory ? limit.sends![sequence % memory]! : NaN;
     const sameWindow = track.whole === limit.whole[0] && !(track.resetAt <= now) && Number.isFinite(track.order) && sequence > track.sequence;
     const ownCount = track.remaining - (sequence - track.sequence);
-    if (sameWindow && remaining < ownCount && Number.isFinite(order)) this.#compare(limit, track, remaining, order, now);
+    if (sameWindow && remaining < ownCount && Number.isFinite(order)) {
+      track.suspect = true;
+      this.#compare(limit, track, remaining, order, now);
+    }
     track.owner = owner;
     track.remaining = remaining;
     track.sequence = sequence;
@@ -101,7 +108,17 @@ export class SharedQuotaDetector {
       if (other === limit) continue;
       const theirs = this.#tracks.get(other)!;
       if (theirs.owner.group === track.owner.group || theirs.whole !== track.whole || theirs.resetAt <= now || !(theirs.order < order)) continue;
-      const between = countBetween(other, theirs.order, order) + countBetween(limit, theirs.order, order);
+      // Sends that drew on the bucket between the two readings: both limits', and those of every other
+      // suspect (a limit whose own readings showed someone else drawing on its bucket: independent
+      // keys never do), since keys of one bucket not merged yet drain it too.
+      let between = countBetween(other, theirs.order, order) + countBetween(limit, theirs.order, order);
+      for (const third of scoped) {
+        if (third === limit || third === other) continue;
+        const thirds = this.#tracks.get(third)!;
+        if (thirds.suspect && thirds.whole === track.whole && thirds.owner.group !== track.owner.group && thirds.owner.group !== theirs.owner.group) {
+          between += countBetween(third, theirs.order, order);
+        }
+      }
       if (Number.isNaN(between) || remaining !== theirs.remaining - between) continue;
       // Evidence for the pair, from either side's readings.
       track.evidence = Math.max(track.partner === other ? track.evidence : 0, theirs.partner === limit ? theirs.evidence : 0) + 1;
