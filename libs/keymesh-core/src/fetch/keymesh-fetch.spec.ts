@@ -209,6 +209,27 @@ describe('keymeshFetch through the pool', () => {
     expect(fake.requests.map((r) => r.key)).toEqual([A, B]);
   });
 
+  it('errors a stream that stalls after its first event with StreamIdleTimeoutError, unretried', async () => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'stream_stall', afterChunks: 2 }, [B]: { kind: 'ok' } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, strategy: 'priority', idleTimeoutMs: 100 });
+    const response = await post(fetch, `${fake.url}/chat/completions`, chat('gpt-4o-mini', { stream: true }));
+    expect(response.status).toBe(200);
+    expect(await rejection(response.text())).toMatchObject({ code: 'ERR_KEYMESH_STREAM_IDLE' });
+    expect(fake.requests.map((r) => r.key)).toEqual([A]);
+  });
+
+  it.each([{}, { attemptTimeoutMs: 10_000 }])('a caller abort after the first event ends the stream and its upstream call (%j)', async (extra) => {
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'stream_stall', afterChunks: 1 } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A], baseURL: fake.url, ...extra });
+    const controller = new AbortController();
+    const response = await post(fetch, `${fake.url}/chat/completions`, chat('gpt-4o-mini', { stream: true }), {}, controller.signal);
+    const reader = response.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    controller.abort();
+    expect(await rejection(reader.read())).toMatchObject({ name: 'AbortError' });
+    expect(fake.requests).toHaveLength(1);
+  });
+
   it('rejects as fetch does when the last attempt met a network error', async () => {
     fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'reset' }, [B]: { kind: 'reset' } } });
     const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url, retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 } });
