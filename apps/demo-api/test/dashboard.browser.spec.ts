@@ -24,7 +24,8 @@ if (!haveChromium && !mustRun) {
 }
 
 const RESULTS = fileURLToPath(new URL('../test-results/', import.meta.url));
-const rateLimited = { kind: 'status', status: 429, headers: { 'retry-after-ms': '150' } } as const;
+// Unhinted: a 429 with a hint sidelines its limit for the hint and never counts toward the breaker.
+const rateLimited = { kind: 'status', status: 429 } as const;
 
 /**
  * `flaky` answers 429 three times (the breaker opens), then succeeds (the half-open trial
@@ -32,9 +33,13 @@ const rateLimited = { kind: 'status', status: 429, headers: { 'retry-after-ms': 
  */
 const SCRIPT: FakeScript = {
   openai: [fakeKey('openai', 'flaky', [rateLimited, rateLimited, rateLimited, { kind: 'ok', latencyMs: 30 }]), fakeKey('openai', 'steady', { kind: 'ok', latencyMs: 30 })],
-  anthropic: [fakeKey('anthropic', 'no-credit', { kind: 'quota' }), fakeKey('anthropic', 'steady', { kind: 'ok', latencyMs: 40 })],
+  // `capped` allows one request per 8 s: its success headers say 0 left, so it cools with no failure at all.
+  anthropic: [fakeKey('anthropic', 'no-credit', { kind: 'quota' }), fakeKey('anthropic', 'capped', { kind: 'rate_limit', limit: 1, windowMs: 8_000 }), fakeKey('anthropic', 'steady', { kind: 'ok', latencyMs: 40 })],
   gemini: [fakeKey('gemini', 'revoked', { kind: 'invalid_key' }), fakeKey('gemini', 'tight', { kind: 'rate_limit', limit: 1, windowMs: 8_000 }), fakeKey('gemini', 'steady', { kind: 'ok', latencyMs: 20 })],
 };
+
+/** Unhinted 429s sideline a key for 100 ms, doubling; the breaker stays open 3 s, long enough to be seen open. */
+const POOL = { ...TEST_POOL, rateLimitCooldownMs: 100, breaker: { failureThreshold: 3, cooldownMs: 3_000 } };
 
 const row = (pool: string, key: string, attrs = '') => `tr[data-pool="${pool}"][data-key="${key}"]${attrs}`;
 
@@ -56,7 +61,7 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
   let setupError: unknown;
   beforeAll(async () => {
     try {
-      demo = await startDemo({ port: 0, logger, upstream: await startFakeUpstream(SCRIPT, { poolDefaults: TEST_POOL }) });
+      demo = await startDemo({ port: 0, logger, upstream: await startFakeUpstream(SCRIPT, { poolDefaults: POOL }) });
       origin = `http://127.0.0.1:${new URL(demo.url).port}`;
       browser = await chromium.launch({
         executablePath: CHROMIUM,
@@ -85,7 +90,8 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
     await page.waitForSelector('#conn[data-connected="true"]');
     await expect.poll(() => page.textContent('#mode')).toBe('embedded fake providers');
     await page.waitForSelector(row('openai', 'flaky', '[data-state="closed"][data-available="true"]'));
-    expect(await page.locator('tr[data-key]').count()).toBe(7);
+    expect(await page.locator('tr[data-key]').count()).toBe(8);
+    expect(await page.locator('#loading').count()).toBe(0);
 
     // Sequential traffic from outside the page, as another client would send it.
     let sending = true;
@@ -106,6 +112,11 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
       await page.waitForSelector('#log li[data-kind="key.rotated"][data-pool="openai"]');
       expect(await page.textContent('#log li[data-kind="key.rotated"][data-pool="openai"]')).toContain('flaky → steady');
       await page.waitForSelector(row('gemini', 'revoked', '[data-state="disabled"]'));
+      // A key cooling with 0 failures says why: its success headers said nothing is left.
+      const capped = await page.waitForSelector(row('anthropic', 'capped', '[data-status="cooling"]'));
+      expect(await capped.$eval('td:nth-child(7)', (cell) => cell.textContent)).toBe('0');
+      expect(await capped.$eval('td.why', (cell) => cell.textContent)).toMatch(/claude-haiku-4-5: rate-limit headers said 0 requests left, no failure/);
+      expect(await capped.$eval('td.limits', (cell) => cell.textContent)).toMatch(/claude-haiku-4-5 0\/1 req/);
       await page.screenshot({ path: RESULTS + 'dashboard.png', fullPage: true });
 
       // The half-open trial succeeds (the script's fourth answer): closed and serving again.
@@ -118,6 +129,35 @@ describe.skipIf(!haveChromium)('the dashboard in chromium', () => {
     // Keymesh absorbed every failure: the callers only ever saw answers.
     expect(statuses.every((s) => s === 200)).toBe(true);
     // A ceiling for a loaded CI machine; it takes about 2 s.
+  }, 30_000);
+
+  it('counts all traffic, not only the page\'s own, and the timeline chart renders and moves under load', async () => {
+    // So far only requests from outside the page (the test's own fetches) were sent.
+    expect(await page.getAttribute('#traffic', 'data-sent')).toBe('0');
+    const totals = (field: string) => page.$eval(`#totals tr[data-pool="openai"] td[data-field="${field}"]`, (cell) => Number(cell.textContent));
+    await expect.poll(() => totals('requests')).toBeGreaterThan(3);
+    expect(await totals('upstream429')).toBeGreaterThanOrEqual(3); // flaky's three 429s, absorbed
+    expect(await totals('failed')).toBe(0);
+    expect(await page.locator('svg.timeline').count()).toBe(3);
+    const points = () => page.getAttribute('svg.timeline[data-pool="openai"] polyline.requests', 'points');
+    const before = await points();
+    expect(before!.split(' ')).toHaveLength(180);
+    expect(Number(await page.getAttribute('svg.timeline[data-pool="openai"]', 'data-upstream429'))).toBeGreaterThanOrEqual(3);
+    // Load from outside: the chart's request line moves as the seconds go by.
+    let sending = true;
+    const load = (async () => {
+      while (sending) {
+        await fetch(origin + '/chat', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ provider: 'openai', messages: USER_HI }) });
+      }
+    })();
+    try {
+      await expect.poll(points, { timeout: 8_000 }).not.toBe(before);
+      await expect.poll(() => page.$eval('.chart .legend [data-series="requests"] b', (b) => Number(b.textContent)), { timeout: 8_000 }).toBeGreaterThan(0);
+      await page.locator('section.pool[data-pool="openai"]').screenshot({ path: RESULTS + 'dashboard-timeline.png' });
+    } finally {
+      sending = false;
+      await load;
+    }
   }, 30_000);
 
   it('"Send 20" drives a burst from the page; every answer arrives and the request counts move', async () => {

@@ -103,6 +103,12 @@ describe('health, metrics, events and the dashboard page', () => {
       expect(update.pools.gemini.keys.find((k) => k.id === 'revoked')).toMatchObject({ state: 'disabled' });
       const all = events.messages.flatMap((m) => (JSON.parse(m.data) as DashboardUpdate).events.map((e) => `${e.pool}:${e.name}`));
       expect(all).toEqual(expect.arrayContaining(['openai:key.rotated', 'openai:key.rate_limited', 'anthropic:key.disabled', 'anthropic:key.rotated', 'gemini:key.disabled']));
+      // Every request counts, not only the page's own: totals since start and the per-second timeline.
+      const last = JSON.parse((await events.next((m) => (JSON.parse(m.data) as DashboardUpdate).traffic.totals.gemini!.requests > 0)).data) as DashboardUpdate;
+      expect(last.traffic.totals.openai).toMatchObject({ succeeded: expect.any(Number), upstream429: 1, rotations: 1 });
+      expect(last.traffic.timeline.pools.openai!.requests.reduce((a, b) => a + b, 0)).toBe(last.traffic.totals.openai!.requests);
+      // request.* events only move counters: they are not on the stream.
+      expect(all.some((name) => name.includes(':request.'))).toBe(false);
       expectNoSecret(demo, events.raw);
     });
 

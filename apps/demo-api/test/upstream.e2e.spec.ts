@@ -7,7 +7,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppModule } from '../src/app.module.js';
 import { describeUpstream } from '../src/upstream/describe-upstream.js';
-import { DEMO_FAKE_SCRIPT } from '../src/upstream/fake-script.js';
+import { DEMO_FAKE_QUOTAS, DEMO_FAKE_SCRIPT } from '../src/upstream/fake-script.js';
 import { realUpstream } from '../src/upstream/real-upstream.js';
 import { resolveUpstream } from '../src/upstream/resolve-upstream.js';
 import { CapturingLogger } from './helpers/capturing-logger.js';
@@ -18,7 +18,7 @@ const REAL_A = 'sk-test-real-openai-aaaaaaaaaaaaaaaa';
 const REAL_B = 'sk-test-real-openai-bbbbbbbbbbbbbbbb';
 
 describe('choosing the upstream from the environment', () => {
-  it('no *_API_KEYS: the embedded fakes, three providers, a rate-limited and a refused key in each', async () => {
+  it('no *_API_KEYS: the embedded fakes in quota mode, three providers, a tightly limited organisation and a refused key in each', async () => {
     const upstream = await resolveUpstream(env({}));
     try {
       expect(upstream.mode).toBe('fake');
@@ -28,30 +28,31 @@ describe('choosing the upstream from the environment', () => {
         const behaviours = DEMO_FAKE_SCRIPT[provider.name]!.map((key) => key.behaviour);
         const kinds = behaviours.map((b) => (Array.isArray(b) ? 'script' : (b as { kind: string }).kind));
         expect(kinds).toContain('ok');
-        expect(kinds).toContain('rate_limit');
+        // A tight organisation per provider: its limit for the model runs out within a window.
+        const tight = DEMO_FAKE_SCRIPT[provider.name]!.find((key) => key.id === 'bursty')!;
+        const limits = DEMO_FAKE_QUOTAS[provider.name]!.limits[tight.organization!]!['*']!;
+        expect(limits.requestsPerMinute).toBeLessThanOrEqual(6);
         expect(kinds.some((k) => k === 'invalid_key' || k === 'quota')).toBe(true);
         // The flaky key: three 429s in a row (a breaker opens), then answers again (it closes).
         const flaky = behaviours.find(Array.isArray) as Array<{ kind: string; status?: number }>;
         expect(flaky.slice(0, 9).map((b) => b.status ?? b.kind)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok', 429, 429, 429]);
       }
       // Short windows: recovery shows within seconds.
-      for (const key of Object.values(DEMO_FAKE_SCRIPT).flat()) {
-        const b = key!.behaviour as { kind: string; windowMs?: number };
-        if (b.kind === 'rate_limit') expect(b.windowMs).toBeLessThanOrEqual(10_000);
-      }
+      for (const quota of Object.values(DEMO_FAKE_QUOTAS)) expect(quota!.windowMs).toBeLessThanOrEqual(10_000);
     } finally {
       await upstream.close();
     }
   });
 
   it('OPENAI_API_KEYS only: the real OpenAI and nothing else, keys parsed by keysFromConfig', async () => {
-    const upstream = await resolveUpstream(env({ OPENAI_API_KEYS: ` ${REAL_A}, ${REAL_B},${REAL_A}`, OPENAI_MODEL: 'gpt-4.1-nano' }));
+    const upstream = await resolveUpstream(env({ OPENAI_API_KEYS: ` ${REAL_A}, ${REAL_B} `, OPENAI_MODEL: 'gpt-4.1-nano' }));
     expect(upstream).toMatchObject({ mode: 'real', providers: [{ name: 'openai', keys: [REAL_A, REAL_B], model: 'gpt-4.1-nano', baseURL: undefined }] });
   });
 
   it.each([
     ['', 'OPENAI_API_KEYS is not set or empty'],
     [`${REAL_A},,${REAL_B}`, 'OPENAI_API_KEYS has an empty entry at position 2'],
+    [`${REAL_A},${REAL_B},${REAL_A}`, 'OPENAI_API_KEYS has the same key at positions 1 and 3'],
   ])('a malformed key list (%j) is a ConfigError naming the variable, never a key', (value, message) => {
     let error: unknown;
     try {

@@ -1,5 +1,6 @@
 import { keymeshEventNames, type KeymeshEventName, type KeymeshEvents, type PoolSnapshot } from '@keymesh/core';
 import type { Upstream } from '../upstream/upstream.js';
+import type { TrafficView } from './traffic-recorder.js';
 
 /** A pool event as the dashboard receives it: the payload (never a secret) and its name. */
 export type DashboardEvent = { [E in KeymeshEventName]: KeymeshEvents[E] & { name: E } }[KeymeshEventName];
@@ -10,6 +11,8 @@ export interface DashboardUpdate {
   at: number;
   events: DashboardEvent[];
   pools: Record<string, PoolSnapshot>;
+  /** All traffic, whoever sent it: totals since start and the per-second timeline of the last minutes. */
+  traffic: TrafficView;
   /** First message only: what the page needs once. */
   hello?: {
     mode: Upstream['mode'];

@@ -5,6 +5,7 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Observable, Subject, bufferTime, concat, defer, filter, interval, map, merge, of, takeUntil } from 'rxjs';
 import { UPSTREAM, type Upstream } from '../upstream/upstream.js';
 import { NOTABLE_EVENTS, type DashboardEvent, type DashboardUpdate } from './dashboard-update.js';
+import { TrafficRecorder } from './traffic-recorder.js';
 
 /** How long events gather before one message goes out: smooth under load, still instant to the eye. */
 const BATCH_MS = 100;
@@ -23,6 +24,7 @@ export class PoolEventHub implements OnModuleInit, OnModuleDestroy {
   private readonly closing$ = new Subject<void>();
   private readonly recent: DashboardEvent[] = [];
   private readonly listeners: Array<[string, (payload: object) => void]> = [];
+  private readonly traffic = new TrafficRecorder();
 
   constructor(
     private readonly emitter: EventEmitter2,
@@ -31,6 +33,7 @@ export class PoolEventHub implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    this.traffic.track(this.keymesh.names);
     for (const name of keymeshEventNames) {
       const listener = (payload: object) => this.publish({ ...payload, name } as DashboardEvent);
       this.emitter.on(KEYMESH_EVENT_PREFIX + name, listener);
@@ -61,6 +64,7 @@ export class PoolEventHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private publish(event: DashboardEvent): void {
+    this.traffic.record(event);
     if (NOTABLE_EVENTS.has(event.name as KeymeshEventName)) {
       this.recent.push(event);
       if (this.recent.length > RECENT) this.recent.shift();
@@ -69,7 +73,9 @@ export class PoolEventHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private update(events: DashboardEvent[], hello: boolean): DashboardUpdate {
-    const update: DashboardUpdate = { at: Date.now(), events, pools: this.keymesh.snapshot() };
+    // request.* events only move counters, which `traffic` and the snapshots already carry: the page gets the notable ones.
+    const notable = events.filter((event) => NOTABLE_EVENTS.has(event.name as KeymeshEventName));
+    const update: DashboardUpdate = { at: Date.now(), events: notable, pools: this.keymesh.snapshot(), traffic: this.traffic.view() };
     if (hello) {
       const scripts = Object.fromEntries(this.upstream.providers.map((p) => [p.name, p.scripts ?? {}]));
       update.hello = { mode: this.upstream.mode, scripts, recent: [...this.recent] };

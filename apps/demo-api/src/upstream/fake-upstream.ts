@@ -1,6 +1,6 @@
 import type { SharedPoolOptions } from '@keymesh/core';
 import { startFakeProvider, type FakeProvider } from '@keymesh/testing';
-import { DEMO_FAKE_SCRIPT, type FakeScript } from './fake-script.js';
+import { DEMO_FAKE_SCRIPT, type FakeKey, type FakeQuotas, type FakeScript } from './fake-script.js';
 import { DEFAULT_MODELS } from './models.js';
 import { PROVIDERS, type ProviderUpstream, type Upstream } from './upstream.js';
 
@@ -15,6 +15,8 @@ export interface FakeUpstreamOptions {
   poolDefaults?: Upstream['poolDefaults'];
   /** Reply text of every fake. */
   text?: string;
+  /** Quota mode per provider (the keys name their `organization`); the demo's script comes with DEMO_FAKE_QUOTAS. */
+  quotas?: FakeQuotas;
 }
 
 const DEMO_TEXT = 'Hello from the fake provider! Keymesh picked a key that could serve, so you never saw the 429s behind this answer.';
@@ -37,6 +39,7 @@ export async function startFakeUpstream(script: FakeScript = DEMO_FAKE_SCRIPT, o
         provider: name,
         text: options.text ?? DEMO_TEXT,
         keys: Object.fromEntries(keys.map((key) => [key.secret, key.behaviour])),
+        ...quotaOf(keys, options.quotas?.[name]),
       });
       fakes.push(fake);
       providers.push({
@@ -52,4 +55,15 @@ export async function startFakeUpstream(script: FakeScript = DEMO_FAKE_SCRIPT, o
     throw error;
   }
   return { mode: 'fake', providers, poolDefaults: options.poolDefaults ?? FAKE_POOL_DEFAULTS, close };
+}
+
+/** The fake's quota option: the keys that name an organisation, grouped by it, with its limits. */
+function quotaOf(keys: FakeKey[], quotas: FakeQuotas[keyof FakeQuotas]) {
+  if (quotas === undefined) return {};
+  const organizations: Record<string, { keys: string[]; limits?: (typeof quotas.limits)[string] }> = {};
+  for (const key of keys) {
+    if (key.organization === undefined) continue;
+    (organizations[key.organization] ??= { keys: [], limits: quotas.limits[key.organization] }).keys.push(key.secret);
+  }
+  return { quota: { organizations, windowMs: quotas.windowMs } };
 }
