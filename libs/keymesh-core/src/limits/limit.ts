@@ -36,6 +36,8 @@ export class Limit {
   consecutive429 = 0;
   /** Requests sent on this limit so far; a request's sequence is this count once it is sent. */
   sent = 0;
+  /** Requests sent on this limit and not answered yet. */
+  inFlight = 0;
   /** Sequence of the request whose answer gave the current reading (older answers change nothing). */
   readingSequence = 0;
   /** Bit per dimension that has a reading. */
@@ -67,6 +69,7 @@ export class Limit {
   reserve(holder: Reservation, cost: RequestCost | undefined): void {
     holder.limit = this;
     holder.limitSequence = ++this.sent;
+    this.inFlight++;
     holder.cost = cost;
     if (this.known === 0) {
       holder.reserved = false;

@@ -27,6 +27,11 @@ interface Track {
   sequence: number;
   /** Pool-wide order of the request behind the reading. */
   order: number;
+  /**
+   * Requests of the limit in flight when the reading was taken, besides its own: they may reach
+   * the provider after it (answers and arrivals reorder), so a later reading may count them.
+   */
+  slack: number;
   whole: number;
   resetAt: number;
   /** The other limit whose readings continued this one's count, and how many times in a row. */
@@ -39,9 +44,9 @@ interface Track {
 /**
  * Shared-quota detection. Keys in different groups may draw on one provider bucket without
  * saying so (two keys of one organisation). Each limit's requests readings are checked against
- * its own count first: a bucket used by this limit alone says, within one window, exactly what
- * it said last time less the requests sent since (or more, after a reset or when answers arrived
- * out of order) — never less. Only a reading that shows less (someone else drew on the bucket) is
+ * its own count first: a bucket used by this limit alone says, within one window, at least what it
+ * said last time less the requests sent since and less those in flight then (which may reach the
+ * provider after that reading) — never less. Only a reading that shows less (someone else drew on the bucket) is
  * compared with the other limits of the scope that report the same whole limit: if one of them
  * read R and the two limits sent n requests between that reading and this one, one bucket means
  * this reading is exactly R − n (n also counts the sends of other limits that showed the same sign
@@ -73,7 +78,7 @@ export class SharedQuotaDetector {
     let track = this.#tracks.get(limit);
     if (track === undefined) {
       limit.sends = new Float64Array(memory).fill(NaN);
-      track = { owner, remaining, sequence, order: NaN, whole: limit.whole[0]!, resetAt: limit.resetAt[0]!, partner: undefined, evidence: 0, suspect: false };
+      track = { owner, slack: Math.max(0, limit.inFlight - 1), remaining, sequence, order: NaN, whole: limit.whole[0]!, resetAt: limit.resetAt[0]!, partner: undefined, evidence: 0, suspect: false };
       this.#tracks.set(limit, track);
       let scoped = this.#byScope.get(limit.scope);
       if (scoped === undefined) this.#byScope.set(limit.scope, (scoped = new Set()));
@@ -82,12 +87,15 @@ export class SharedQuotaDetector {
     }
     const order = limit.sent - sequence < memory ? limit.sends![sequence % memory]! : NaN;
     const sameWindow = track.whole === limit.whole[0] && !(track.resetAt <= now) && Number.isFinite(track.order) && sequence > track.sequence;
-    const ownCount = track.remaining - (sequence - track.sequence);
+    // The least a bucket used by this limit alone can say now: the last reading, less the requests
+    // sent since, less those that were in flight then and may have arrived after it.
+    const ownCount = track.remaining - (sequence - track.sequence) - track.slack;
     if (sameWindow && remaining < ownCount && Number.isFinite(order)) {
       track.suspect = true;
       this.#compare(limit, track, remaining, order, now);
     }
     track.owner = owner;
+    track.slack = Math.max(0, limit.inFlight - 1);
     track.remaining = remaining;
     track.sequence = sequence;
     track.order = order;

@@ -291,6 +291,7 @@ export class KeyPool {
     const outliers = this.#outliers;
     outliers.successes++;
     if (key.troubleStreak !== 0) outliers.succeeded(key);
+    limit.inFlight--;
     if (ctx.reserved) limit.release(ctx);
     if (limit.consecutive429 !== 0) limit.consecutive429 = 0;
     // A healthy key has no breaker state to settle; the rare case lives in its own method so this
@@ -321,6 +322,7 @@ export class KeyPool {
       key.lastErrorKind = outcome.kind;
     }
     const limit = ctx.limit!;
+    limit.inFlight--;
     limit.release(ctx);
     if (outcome.kind === 'rate_limited') this.#transitions.rateLimited(ctx, outcome, now, fresh);
     else if (outcome.kind === 'quota_exhausted' || outcome.kind === 'key_rejected') this.#transitions.disable(key, outcome.kind, now, outcome.retryAfterMs, fresh);
