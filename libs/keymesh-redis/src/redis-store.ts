@@ -59,8 +59,20 @@ export class RedisStore implements StateStore {
   /** Identifies this store's own messages on the channel (its pools got them directly). */
   readonly #origin = randomUUID();
   readonly #reporter: OutageReporter;
-  readonly #refusals = new Refusals();
-  #refusalRetry: NodeJS.Timeout | undefined;
+  /** What Redis refuses; tried again every `refusalRetryMs`: what was refused stays unsent, so the resync sends it. */
+  readonly #refusals = new Refusals({
+    retryMs: refusalRetryMs,
+    // A small command first: one that is accepted ends a NOAUTH refusal; then what was refused is
+    // tried again. A refusal on the way schedules the next round.
+    retry: () =>
+      void this.#commands.send(['PING'], 'probe').then(
+        () => {
+          void this.#subscriptions.resubscribe();
+          this.#resynchronise();
+        },
+        () => undefined,
+      ),
+  });
   readonly #ledger = new LocalLedger();
   readonly #connections: Connections;
   readonly #commands: RedisLink;
@@ -88,7 +100,7 @@ export class RedisStore implements StateStore {
         probeIntervalMs,
         onDown: (which, operation, error) => this.#onDown(which, operation, error),
         onUp: (which) => this.#onUp(which),
-        onRefused: (operation, error) => this.#onRefused(operation, error),
+        onRefused: (operation, error) => this.#refused(operation, error),
         onAccepted: (operation) => this.#refusals.accepted(operation),
       });
     this.#commands = link(this.#connections.commands, 'commands');
@@ -101,7 +113,7 @@ export class RedisStore implements StateStore {
       },
       onFailed: (_pool, error) => {
         if (!isRefusal(error)) return;
-        this.#onRefused('subscribe', error);
+        this.#refused('subscribe', error);
         this.#reporter.problem('subscribe', error);
       },
     });
@@ -246,7 +258,7 @@ export class RedisStore implements StateStore {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled([...this.#writes]), new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
     clearTimeout(timer);
-    clearTimeout(this.#refusalRetry);
+    this.#refusals.close();
     this.#subscriptions.close();
     this.#commands.close();
     this.#pubsub.close();
@@ -321,32 +333,14 @@ export class RedisStore implements StateStore {
     return false;
   }
 
-  /**
-   * Redis refused a command: recorded for `status` / `health()`, and tried again every
-   * `refusalRetryMs` (what was refused stays unsent, so the resync sends it) until it is accepted.
-   */
-  #onRefused(operation: string, error: unknown): void {
-    this.#refusals.record(this.#reporter.info(operation, error), Date.now());
-    if (this.#refusalRetry !== undefined || this.#closing !== undefined || !this.#refusals.retriable) return;
-    this.#refusalRetry = setTimeout(() => {
-      this.#refusalRetry = undefined;
-      if (this.#closing !== undefined || !this.#refusals.retriable) return;
-      // A small command first: one that is accepted ends a NOAUTH refusal; then what was refused
-      // is tried again. A refusal on the way schedules the next round.
-      this.#commands.send(['PING'], 'probe').then(
-        () => {
-          void this.#subscriptions.resubscribe();
-          this.#resynchronise();
-        },
-        () => undefined,
-      );
-    }, refusalRetryMs);
-    this.#refusalRetry.unref();
+  /** Redis refused a command: recorded for `status` / `health()`, and retried until accepted. */
+  #refused(operation: string, error: unknown): void {
+    if (this.#closing === undefined) this.#refusals.record(this.#reporter.info(operation, error), Date.now());
   }
 
   #onDown(role: string, operation: string, error: unknown): void {
     // Credentials refused at the handshake: the client keeps reconnecting by itself.
-    if (isRefusal(error)) this.#refusals.record(this.#reporter.info(operation, error), Date.now());
+    if (isRefusal(error)) this.#refused(operation, error);
     // Whatever is published while the pub/sub connection is away is lost to this process.
     if (role === 'pubsub') {
       this.#subscriptions.lost();

@@ -11,6 +11,16 @@ export type Refusal = StoreErrorInfo & { at: number };
  */
 export class Refusals {
   readonly #byOperation = new Map<string, Refusal>();
+  readonly #retry: () => void;
+  readonly #retryMs: number;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  /** `retry` is called `retryMs` after a refusal (again after each new one) while a retriable refusal stands. */
+  constructor(options: { retryMs: number; retry(): void }) {
+    this.#retry = options.retry;
+    this.#retryMs = options.retryMs;
+  }
 
   get any(): boolean {
     return this.#byOperation.size > 0;
@@ -40,6 +50,17 @@ export class Refusals {
 
   record(info: StoreErrorInfo, at: number): void {
     this.#byOperation.set(info.operation, { ...info, at });
+    if (this.#timer !== undefined || this.#closed || !this.retriable) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (!this.#closed && this.retriable) this.#retry();
+    }, this.#retryMs);
+    this.#timer.unref();
+  }
+
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#timer);
   }
 
   /** `operation` succeeded: whatever was refused for it is over; any success also means credentials are no longer missing. */
