@@ -1,5 +1,7 @@
+import { systemClock, type Clock } from '../clock.js';
 import { StreamIdleTimeoutError } from '../errors/stream-idle-timeout-error.js';
 import { concatBytes } from './bytes.js';
+import { settledResponse } from './settled-response.js';
 import { firstEvent } from './sse-first-event.js';
 
 export interface SettleOptions {
@@ -17,6 +19,8 @@ export interface SettleOptions {
   streamFailover?: StreamFailover;
   /** Given a non-stream body once it is read in full (the adapters read its usage from it). */
   onBody?: (body: Uint8Array) => void;
+  /** The clock the idle timeout and deadline run on; default the system's. */
+  clock?: Clock;
 }
 
 /**
@@ -37,87 +41,159 @@ type Reader = ReadableStreamDefaultReader<Uint8Array>;
  *   trouble, and nothing has reached the caller yet);
  * - a stream is read up to its first event; after that the chunks flow to the caller as they
  *   come, and a later error surfaces as the SDK raises it.
- * Every wait for the next chunk is bounded by `idleTimeoutMs`.
+ * Every wait for the next chunk is bounded by `idleTimeoutMs` (see `BodyWatch`). The response
+ * handed back is the same object with its body served from what was read (`settledResponse`).
  */
 export async function settleResponse(response: Response, options: SettleOptions): Promise<Response> {
   const source = response.body;
   if (source === null) return response;
   const reader = source.getReader();
+  const watch = new BodyWatch(reader, options.idleTimeoutMs, options.stream ? undefined : options.deadline, options.clock ?? systemClock);
   if (!options.stream) {
     const chunks: Uint8Array[] = [];
-    for (let next = await readNext(reader, options); !next.done; next = await readNext(reader, options)) chunks.push(next.value);
+    try {
+      for (let next = await watch.read(); !next.done; next = await watch.read()) chunks.push(next.value);
+    } finally {
+      watch.stop();
+    }
     const body = concatBytes(chunks);
     options.onBody?.(body);
-    return rebuilt(response, body);
+    return settledResponse(response, body);
   }
-  const head = options.streamFailover === 'headers' ? { chunks: [], done: false } : await readFirstEvent(reader, options);
+  let head: { chunks: Uint8Array[]; done: boolean };
+  try {
+    head = options.streamFailover === 'headers' ? { chunks: [], done: false } : await readFirstEvent(watch, options.inspectFirstEvent);
+  } catch (error) {
+    watch.stop();
+    throw error;
+  }
   const error = head.chunks.length === 0 ? undefined : options.inspectFirstEvent?.(new TextDecoder().decode(concatBytes(head.chunks)));
   if (error !== undefined) {
+    watch.stop();
     reader.cancel(error).catch(() => {});
     throw error;
   }
-  const pending = head.chunks;
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      if (pending.length > 0) return controller.enqueue(pending.shift()!);
-      if (head.done) return controller.close();
-      try {
-        const next = await readNext(reader, { idleTimeoutMs: options.idleTimeoutMs });
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      } catch (error) {
-        controller.error(error);
-      }
-    },
-    cancel: (reason) => reader.cancel(reason),
-  });
-  return rebuilt(response, body);
+  return settledResponse(response, guardedStream(watch, head.chunks, head.done));
 }
 
+/**
+ * The rest of a stream, for the caller: the chunks read ahead, then each chunk as the caller asks
+ * for it (no read ahead, no copy), every wait bounded by the watch.
+ */
+function guardedStream(watch: BodyWatch, pending: Uint8Array[], done: boolean): ReadableStream<Uint8Array> {
+  let next = 0;
+  const pull = (controller: ReadableStreamDefaultController<Uint8Array>): Promise<void> | void => {
+    if (next < pending.length) {
+      controller.enqueue(pending[next]!);
+      pending[next++] = empty;
+      return;
+    }
+    if (done) {
+      watch.stop();
+      return controller.close();
+    }
+    return watch.read().then(
+      (chunk) => {
+        if (!chunk.done) return controller.enqueue(chunk.value);
+        watch.stop();
+        controller.close();
+      },
+      (error: unknown) => {
+        watch.stop();
+        controller.error(error);
+      },
+    );
+  };
+  return new ReadableStream<Uint8Array>({ pull, cancel: (reason) => watch.cancel(reason) }, { highWaterMark: 0 });
+}
+
+const empty = new Uint8Array(0);
+
 /** Reads until the first complete server-sent event (comments and empty blocks are not events) or the end of the stream. */
-async function readFirstEvent(reader: Reader, options: SettleOptions): Promise<{ chunks: Uint8Array[]; done: boolean }> {
+async function readFirstEvent(watch: BodyWatch, inspect: SettleOptions['inspectFirstEvent']): Promise<{ chunks: Uint8Array[]; done: boolean }> {
   const chunks: Uint8Array[] = [];
   let text = '';
   const decoder = new TextDecoder();
   for (;;) {
-    const next = await readNext(reader, { idleTimeoutMs: options.idleTimeoutMs });
+    const next = await watch.read();
     if (next.done) return { chunks, done: true };
     chunks.push(next.value);
-    if (options.inspectFirstEvent === undefined) return { chunks, done: false };
+    if (inspect === undefined) return { chunks, done: false };
     text += decoder.decode(next.value, { stream: true });
     if (firstEvent(text) !== undefined) return { chunks, done: false };
   }
 }
 
-/** One read, failed (and the source cancelled) when nothing arrives within the idle timeout or by the deadline. */
-async function readNext(reader: Reader, options: Pick<SettleOptions, 'idleTimeoutMs' | 'deadline'>): ReturnType<Reader['read']> {
-  const untilDeadline = options.deadline ? options.deadline.at - Date.now() : Infinity;
-  const byDeadline = untilDeadline < options.idleTimeoutMs;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => {
-        const error = byDeadline ? options.deadline!.error() : new StreamIdleTimeoutError(options.idleTimeoutMs);
-        // Reject before cancelling: a cancel resolves the pending read as "done", which would
-        // otherwise win the race and pass a stalled body off as a complete one.
-        reject(error);
-        reader.cancel(error).catch(() => {});
-      },
-      Math.max(0, Math.min(untilDeadline, options.idleTimeoutMs)),
-    );
-  });
-  try {
-    return await Promise.race([reader.read(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+/**
+ * Bounds every wait for a body's next chunk by the idle timeout (and a non-stream body by the
+ * SDK's deadline) with one timer per body, not one per chunk: a read notes when it started (a
+ * clock read), and the timer, when it fires, re-arms itself for what is left of the current wait
+ * instead of failing — or stays off while no read is waiting. A body whose chunks come faster
+ * than the timeout arms its timer once.
+ */
+export class BodyWatch {
+  #since = 0;
+  #waiting = false;
+  #timer: unknown = undefined;
+  #failed: Error | undefined = undefined;
+  #stopped = false;
 
-/** A new Response with the same status, headers, and what SDKs and callers read off it (`url`, `redirected`). */
-function rebuilt(original: Response, body: ConstructorParameters<typeof Response>[0]): Response {
-  const response = new Response(body, { status: original.status, statusText: original.statusText, headers: original.headers });
-  for (const property of ['url', 'redirected'] as const) {
-    Object.defineProperty(response, property, { value: original[property], enumerable: true, configurable: true });
+  constructor(
+    private readonly reader: Reader,
+    private readonly idleTimeoutMs: number,
+    private readonly deadline: SettleOptions['deadline'],
+    private readonly clock: Clock,
+  ) {}
+
+  /** One read; fails (and cancels the source) when nothing arrives within the idle timeout or by the deadline. */
+  async read(): ReturnType<Reader['read']> {
+    if (this.#failed !== undefined) throw this.#failed;
+    this.#since = this.clock.now();
+    this.#waiting = true;
+    if (this.#timer === undefined && !this.#stopped) this.#arm(this.#dueAt() - this.#since);
+    try {
+      const next = await this.reader.read();
+      // A cancel resolves the pending read as "done": the timeout must not pass for a complete body.
+      if (this.#failed !== undefined) throw this.#failed;
+      return next;
+    } catch (error) {
+      throw this.#failed ?? error;
+    } finally {
+      this.#waiting = false;
+    }
   }
-  return response;
+
+  /** The body ended, failed or was handed over: no timer is left behind. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) this.clock.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  cancel(reason: unknown): Promise<void> {
+    this.stop();
+    return this.reader.cancel(reason);
+  }
+
+  #dueAt(): number {
+    const idleAt = this.#since + this.idleTimeoutMs;
+    return this.deadline !== undefined && this.deadline.at < idleAt ? this.deadline.at : idleAt;
+  }
+
+  #arm(ms: number): void {
+    this.#timer = this.clock.setTimeout(() => this.#fire(), Math.max(0, ms));
+  }
+
+  #fire(): void {
+    this.#timer = undefined;
+    if (!this.#waiting || this.#stopped) return;
+    const now = this.clock.now();
+    const dueAt = this.#dueAt();
+    if (now < dueAt) return this.#arm(dueAt - now);
+    const byDeadline = this.deadline !== undefined && this.deadline.at <= this.#since + this.idleTimeoutMs;
+    const error = byDeadline ? this.deadline!.error() : new StreamIdleTimeoutError(this.idleTimeoutMs);
+    this.#failed = error;
+    this.stop();
+    this.reader.cancel(error).catch(() => {});
+  }
 }
