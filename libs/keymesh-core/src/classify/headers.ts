@@ -38,7 +38,12 @@ export function collectHeaders(headers: HeaderSource, keep: (name: string) => bo
     const lower = name.toLowerCase();
     if (keep(lower) && !kept.has(lower) && value !== undefined && value !== null) kept.set(lower, Array.isArray(value) ? String(value[0]) : String(value));
   };
-  if (typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function') {
+  if (headers instanceof Headers) {
+    // A fetch `Headers` hands names over lower-cased, repeated ones already joined: no conversion per name.
+    headers.forEach((value, name) => {
+      if (keep(name)) kept.set(name, value);
+    });
+  } else if (typeof (headers as { forEach?: unknown }).forEach === 'function' && typeof (headers as { get?: unknown }).get === 'function') {
     (headers as unknown as { forEach(callback: (value: string, name: string) => void): void }).forEach(take);
   } else if (typeof (headers as { get?: unknown }).get === 'function') {
     // Only `get` to go by: look the names up as they are asked for.
