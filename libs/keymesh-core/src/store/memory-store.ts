@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../clock.js';
+import { clockSkewAllowanceMs } from '../pool/shared-state.js';
 import type { SharedChange, SharedGroupState, SharedKeyState, SharedLimitState, SharedPoolState, StateStore } from './state-store.js';
 
 /**
@@ -35,7 +36,9 @@ export class MemoryStore implements StateStore {
     let states = this.#states.get(pool);
     if (!states) this.#states.set(pool, (states = new Map()));
     const current = states.get(keyId);
-    if (current && current.updatedAt > state.updatedAt) return;
+    // Newest write wins, as in a fleet store: unless the write is an operator's (`enableKey` /
+    // `disableKey`), or the stored stamp is from the future and so not believed.
+    if (current && current.updatedAt > state.updatedAt && state.operator !== true && current.updatedAt <= this.#clock.now() + clockSkewAllowanceMs) return;
     states.set(keyId, state);
     const listeners = this.#listeners.get(pool);
     if (listeners?.size) queueMicrotask(() => listeners.forEach((listener) => listener(keyId, state)));
