@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { KeyPool, MemoryStore } from '../index.js';
 import { ManualClock, httpError, secrets, settle } from '../__tests__/manual-clock.js';
 
@@ -201,5 +201,22 @@ describe('MemoryStore: limits per (group, scope) and detected groups', () => {
     store.saveLimit('p', limit(9, 1));
     await settle();
     expect(seen).toHaveLength(3);
+  });
+});
+
+describe('limits and detected groups through a store', () => {
+  it('a 429 for one scope in one pool sidelines that scope only in the other; a detected group reaches it too', async () => {
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const { clock, store, one, two } = fleet(undefined, { failureThreshold: 5, cooldownMs: 1_000 });
+    await one.execute(async (key) => (key.id === 'a' ? Promise.reject(httpError(429, { 'retry-after': '10' })) : key.id), { scope: 'big' });
+    await settle();
+    expect(two.snapshot().keys[0]!.limits).toMatchObject([{ scope: 'big', available: false, availableAt: clock.now() + 10_000 }]);
+    expect(await two.execute((key) => key.id, { scope: 'big' })).toBe('b');
+    expect(await two.execute((key) => key.id, { scope: 'small' })).toBe('a');
+    store.saveGroup('shared', { group: 'a', keyIds: ['a', 'b'], scope: 'big', updatedAt: clock.now(), source: 'elsewhere' });
+    await settle();
+    expect(two.snapshot().keys.map((k) => k.group)).toEqual(['a', 'a']);
+    expect(two.snapshot().sharedQuotas).toMatchObject([{ group: 'a', keyIds: ['a', 'b'], scope: 'big' }]);
+    warn.mockRestore();
   });
 });
