@@ -100,6 +100,34 @@ describe('terminus indicator', () => {
   });
 });
 
+describe('limits and shared quotas in the health output', () => {
+  it('lists limits per model on /health/keys and in the terminus indicator, with a warning for keys found to share one quota', async () => {
+    const fake = await fakes.start({
+      provider: 'openai',
+      quota: { organizations: { 'org-one': { keys: [OPENAI_A, OPENAI_B] } }, limits: { 'gpt-4o-mini': { requestsPerMinute: 1_000, tokensPerMinute: 1_000_000 } } },
+    });
+    const clients = { openai: { client: new OpenAI({ apiKey: 'unused', baseURL: fake.url }), keys: [OPENAI_A, OPENAI_B], strategy: 'round-robin' as const } };
+    @Controller('status')
+    class Status {
+      constructor(private readonly health: HealthCheckService, private readonly keymesh: KeymeshHealthIndicator) {}
+      @Get()
+      @HealthCheck()
+      check() {
+        return this.health.check([() => this.keymesh.isHealthy('llm')]);
+      }
+    }
+    const server = (await boot([TerminusModule, KeymeshModule.forRoot({ clients })], { controllers: [Status] })).getHttpServer();
+    const keymesh = app!.get(KeymeshService);
+    for (let i = 0; i < 12 && keymesh.snapshot().openai!.sharedQuotas.length === 0; i++) await request(server).get('/complete').expect(200);
+    const health = await request(server).get('/health/keys').expect(200);
+    expect(health.body.pools.openai.keys[0].limits).toEqual([expect.objectContaining({ scope: 'gpt-4o-mini', limit: expect.objectContaining({ requests: 1_000 }) })]);
+    expect(health.body.warnings).toEqual([expect.stringContaining('share one provider quota for gpt-4o-mini')]);
+    const status = await request(server).get('/status').expect(200);
+    expect(status.body.info.llm.warnings).toEqual(health.body.warnings);
+    expect(JSON.stringify(health.body) + JSON.stringify(status.body)).not.toContain('sk-test');
+  });
+});
+
 describe('events', () => {
   it('re-emits pool events on EventEmitter2 as keymesh.<event> for @OnEvent handlers', async () => {
     const { fake, clients } = await limitedOpenAI(0, 60_000, [OPENAI_A]);

@@ -25,7 +25,8 @@ export class KeymeshHealthIndicator {
       indicators = new HealthIndicatorService();
     }
     const session = indicators.check(key);
-    const { status, pools } = this.keymesh.health();
-    return (status === 'up' ? session.up({ pools }) : session.down({ pools })) as HealthIndicatorResult<Key>;
+    const { status, pools, warnings } = this.keymesh.health();
+    const details = warnings === undefined ? { pools } : { pools, warnings };
+    return (status === 'up' ? session.up(details) : session.down(details)) as HealthIndicatorResult<Key>;
   }
 }
