@@ -26,7 +26,7 @@ export class KeymeshHealthIndicator {
     }
     const session = indicators.check(key);
     const { status, pools, warnings } = this.keymesh.health();
-    const details = warnings === undefined ? { pools } : { pools, warnings };
+    const details: { pools: typeof pools; warnings?: string[] } = warnings === undefined ? { pools } : { pools, warnings };
     return (status === 'up' ? session.up(details) : session.down(details)) as HealthIndicatorResult<Key>;
   }
 }
