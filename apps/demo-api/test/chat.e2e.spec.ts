@@ -98,6 +98,23 @@ describe('POST /chat when the providers fail', () => {
 
 });
 
+describe('POST /chat when a stream breaks mid-answer', () => {
+  let demo: TestDemo;
+  beforeAll(async () => {
+    demo = await bootTestDemo({ openai: [fakeKey('openai', 'breaks', { kind: 'stream_error', afterChunks: 2 })], anthropic: [fakeKey('anthropic', 'breaks', { kind: 'stream_error', afterChunks: 3 })] });
+  });
+  afterAll(() => demo?.close());
+
+  it.each(['openai', 'anthropic'])('%s: an in-band error event with the problem shape of every other error, not the provider text', async (provider) => {
+    const sse = new SseClient(demo.origin, '/chat', { method: 'POST', body: { provider, stream: true, messages: USER_HI } });
+    const error = await sse.next((m) => m.event === 'error');
+    expect(JSON.parse(error.data)).toEqual({ type: 'https://keymesh.dev/problems/upstream-failed', title: `The ${provider} answer was cut off mid-stream; try again`, status: 502 });
+    expect(sse.raw).not.toMatch(/server_error|overloaded/i);
+    for (const secret of demo.secrets) expect(sse.raw).not.toContain(secret);
+    sse.close();
+  });
+});
+
 describe('POST /chat when the caller leaves', () => {
   let demo: TestDemo;
   beforeAll(async () => {

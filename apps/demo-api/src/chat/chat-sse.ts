@@ -29,7 +29,8 @@ export async function writeChatSse(res: Response, answer: ChatStream, signal: Ab
   } catch (error) {
     // The caller left: the upstream call is already aborted and nobody is listening.
     if (signal.aborted) return void res.end();
-    const kind = error instanceof Error ? error.name : 'Error';
-    res.end(`event: error\ndata: ${JSON.stringify({ message: `the ${answer.provider} stream failed mid-answer (${kind})` })}\n\n`);
+    // The status is long sent: a problem body in-band, in the demo's own words (the provider's may quote a key).
+    const problem = { type: 'https://keymesh.dev/problems/upstream-failed', title: `The ${answer.provider} answer was cut off mid-stream; try again`, status: 502 };
+    res.end(`event: error\ndata: ${JSON.stringify(problem)}\n\n`);
   }
 }
