@@ -36,6 +36,20 @@ describe('errorInFirstEvent', () => {
     expect(errorInFirstEvent(`event: error\ndata: ${JSON.stringify(payload)}\n\n`)).toBeUndefined();
   });
 
+  it('quota and key errors keep their meaning: insufficient_quota reads as a 429 the OpenAI classifier calls quota, a bad key as 401', () => {
+    expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { type: 'insufficient_quota', code: 'insufficient_quota', message: 'out of credit' } })}\n\n`)).toMatchObject({ status: 429, type: 'insufficient_quota' });
+    expect(errorInFirstEvent(`event: error\ndata: ${JSON.stringify({ type: 'error', error: { type: 'authentication_error', message: 'bad key' } })}\n\n`)).toMatchObject({ status: 401 });
+  });
+
+  it("Gemini's in-stream error names its status: UNAVAILABLE moves on as a 503", () => {
+    expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { code: 503, status: 'UNAVAILABLE', message: 'The model is overloaded.' } })}\r\n\r\n`)).toMatchObject({ status: 503, type: 'UNAVAILABLE' });
+    expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'bad' } })}\n\n`)).toBeUndefined();
+  });
+
+  it('an error type Keymesh does not know is left to the SDK, like any error without a status', () => {
+    expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { type: 'invalid_request', message: 'synthetic upstream failure' } })}\n\n`)).toBeUndefined();
+  });
+
   it('a normal first event is not an error', () => {
     expect(errorInFirstEvent('data: {"choices":[]}\n\n')).toBeUndefined();
   });

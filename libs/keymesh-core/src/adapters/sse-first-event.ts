@@ -33,18 +33,22 @@ function json(text: string): Record<string, unknown> | undefined {
 }
 
 /**
- * Error types that say the request itself is wrong (OpenAI `invalid_request_error`,
- * `context_length_exceeded`; Anthropic `invalid_request_error`, `not_found_error`,
- * `request_too_large`): another key would get the same answer.
+ * Error types a first event can carry that another key (or a later try) may not meet: provider
+ * trouble (OpenAI `server_error`, Anthropic `overloaded_error` / `api_error`), rate limits and
+ * quota (`rate_limit_exceeded`, `rate_limit_error`, OpenAI's `requests` / `tokens`,
+ * `insufficient_quota`), key rejections, and Gemini's `UNAVAILABLE`, `INTERNAL`,
+ * `DEADLINE_EXCEEDED` and `RESOURCE_EXHAUSTED` (its `error.status`). Any other error — the caller's fault
+ * (`invalid_request_error`, `context_length_exceeded`, …) or a type Keymesh does not know — is,
+ * like any error without a status, the caller's.
  */
-const callerFault = /^(invalid_request_error|context_length_exceeded|not_found_error|request_too_large|invalid_prompt|unsupported_(value|parameter)|model_not_found)$/;
+const movesOn = /^(server_error|api_error|overloaded_error|internal_error|internal_server_error|service_unavailable|timeout|rate_limit_exceeded|rate_limit_error|requests|tokens|insufficient_quota|authentication_error|invalid_api_key|permission_error|UNAVAILABLE|INTERNAL|DEADLINE_EXCEEDED|RESOURCE_EXHAUSTED)$/;
 
 /**
  * Recognises a provider error sent as a stream's first event: Anthropic names it
- * (`event: error`), OpenAI sends `data: {"error": …}`. A caller-fault error is left in the
- * stream (undefined here): the SDK raises it as it does without Keymesh — once, as its own
- * `APIError` with the provider's code, param and message — and no other key is tried. Any other
- * error fails the attempt, so the request moves on.
+ * (`event: error`), OpenAI sends `data: {"error": …}`. An error another key could escape fails
+ * the attempt, so the request moves on. Any other is left in the stream (undefined here): the
+ * SDK raises it as it does without Keymesh — once, as its own `APIError` with the provider's
+ * code, param and message — and no other key is tried.
  */
 export function errorInFirstEvent(text: string): StreamErrorEventError | undefined {
   const event = firstEvent(text);
@@ -53,7 +57,8 @@ export function errorInFirstEvent(text: string): StreamErrorEventError | undefin
   const error = (payload?.error ?? undefined) as Record<string, unknown> | undefined;
   if (event.name !== 'error' && error === undefined) return undefined;
   const code = typeof error?.code === 'string' ? error.code : undefined;
-  const type = typeof error?.type === 'string' ? error.type : code;
-  if ((type !== undefined && callerFault.test(type)) || (code !== undefined && callerFault.test(code))) return undefined;
+  // OpenAI and Anthropic name the error's `type` (OpenAI at times only its `code`); Gemini its `status`.
+  const type = typeof error?.type === 'string' ? error.type : typeof error?.status === 'string' ? error.status : code;
+  if (type === undefined || !movesOn.test(type)) return undefined;
   return new StreamErrorEventError(payload ?? event.data, type, typeof error?.message === 'string' ? error.message : undefined);
 }
