@@ -36,6 +36,20 @@ constructing a new \`Response\` around the buffered body (~14 µs: undici copies
 itself, with a timer per chunk. Parsing the rate-limit headers for \`ctx.observe\` takes ~1 µs, and the SDK does extra
 work for the per-request credential header. Building the replacement \`Response\` more cheaply is where the adapter could
 save most. For scale, the unwrapped in-process call takes about 100 µs, and a real LLM call hundreds of milliseconds.`,
+  'sdk-path': `What a wrapped call adds was profiled per function (\`node --cpu-prof\`, the wrapped and the unwrapped call
+in separate processes, time per call compared function by function; openai non-stream). After issue 16's changes
+(the provider's own \`Response\` is kept and its body served from the bytes read — no new \`Response\`, no header
+copy —, one idle timer per body instead of a timer and a \`Promise.race\` per chunk, no read-ahead on streams, usage
+found in the answer's bytes), the added time splits about as follows: roughly a quarter is the SDK's own work on the
+per-request credential headers (openai's \`buildHeaders\` merging them, undici validating, deleting and appending
+them, the SDK's request logging formatting them) — the key has to travel in per-request headers, never on the client;
+about a tenth is garbage collection; the rest is Keymesh's own, in pieces of a few percent each: reading the
+rate-limit headers for \`ctx.observe\` (undici's \`Headers\` iteration and the reset-time parsing), the usage
+object of the answer, \`pool.execute\` with admission, the attempt's closures and option objects, reading the body
+inside the attempt (the guarantee that a body dropped half-way is retried on another key), the token estimate
+walking the request, and one timer per body. No single piece is near 10 µs, and none can be dropped without
+dropping a guarantee; on this machine (2 cores, load average around 10 while it ran) every figure is also inflated
+several times over what an idle core measures, and the per-run differences vary by tens of µs.`,
   'failover-cpu': `A failed attempt costs about 1 µs to classify, 0.3–0.4 µs for the engine to carry the rejection through two
 \`async\` functions, and the pool's own bookkeeping for the rest: recording the verdict, sidelining the key (wake-up
 heap), and later its return to rotation. All three were measured separately in CPU profiles of this benchmark's loop.
@@ -122,7 +136,11 @@ export function renderResults(results) {
   out.push('|---|---|---|---|');
   for (const t of results.targets) out.push(`| ${t.what} | ${t.goal} | ${t.measured} | ${t.met ? 'met' : `**missed**: ${t.by}`} |`);
   out.push('');
+  // Targets that share an id (one per row of a table) share one explanation, printed once.
+  const explained = new Set();
   for (const t of results.targets.filter((t) => !t.met && whyMissed[t.id])) {
+    if (explained.has(t.id)) continue;
+    explained.add(t.id);
     out.push(`#### Missed: ${t.what.replace(/^\d+\. /, '')}`);
     out.push('');
     out.push(whyMissed[t.id]);
@@ -158,6 +176,7 @@ export function renderResults(results) {
   quotaSection('6. Quota limits: per-model limits, shared organisations, sick keys (vs plain SDK clients)', b['quota-limits']);
   quotaSection('7. Quota admission: tokens, overload, outage (vs plain SDK clients)', b['quota-admission']);
   if (b.otel) section('8. OpenTelemetry instrumentation (@keymesh/opentelemetry)', b.otel);
+  if (b['sdk-path']) section('9. The SDK path: CPU added per wrapped SDK call and per keymeshFetch call', b['sdk-path']);
   out.push(designNotes);
   out.push(methodNotes);
   return out.join('\n');

@@ -21,6 +21,8 @@ const benchmarks = [
   { name: 'quota-admission', file: 'quota-admission.mjs', flags: [] },
   // Issue 19: what @keymesh/opentelemetry adds per request, no-op API and real SDK.
   { name: 'otel', file: 'otel.mjs', flags: [] },
+  // Issue 16: CPU µs each SDK adapter and keymeshFetch add per call over the bare SDK / fetch.
+  { name: 'sdk-path', file: 'sdk-path.mjs', flags: [] },
   // @keymesh/proxy: the sidecar's added latency, throughput and memory, over real sockets.
   { name: 'proxy', file: 'proxy.mjs', flags: [] },
 ];

@@ -60,14 +60,14 @@ export async function settleResponse(response: Response, options: SettleOptions)
     options.onBody?.(body);
     return settledResponse(response, body);
   }
-  let head: { chunks: Uint8Array[]; done: boolean };
+  let head: FirstEvent;
   try {
-    head = options.streamFailover === 'headers' ? { chunks: [], done: false } : await readFirstEvent(watch, options.inspectFirstEvent);
+    head = options.streamFailover === 'headers' ? { chunks: [], text: '', done: false } : await readFirstEvent(watch, options.inspectFirstEvent);
   } catch (error) {
     watch.stop();
     throw error;
   }
-  const error = head.chunks.length === 0 ? undefined : options.inspectFirstEvent?.(new TextDecoder().decode(concatBytes(head.chunks)));
+  const error = head.chunks.length === 0 ? undefined : options.inspectFirstEvent?.(head.text);
   if (error !== undefined) {
     watch.stop();
     reader.cancel(error).catch(() => {});
@@ -109,18 +109,27 @@ function guardedStream(watch: BodyWatch, pending: Uint8Array[], done: boolean): 
 
 const empty = new Uint8Array(0);
 
+interface FirstEvent {
+  chunks: Uint8Array[];
+  /** The chunks decoded, when there is an inspector to read them. */
+  text: string;
+  done: boolean;
+}
+
 /** Reads until the first complete server-sent event (comments and empty blocks are not events) or the end of the stream. */
-async function readFirstEvent(watch: BodyWatch, inspect: SettleOptions['inspectFirstEvent']): Promise<{ chunks: Uint8Array[]; done: boolean }> {
+async function readFirstEvent(watch: BodyWatch, inspect: SettleOptions['inspectFirstEvent']): Promise<FirstEvent> {
   const chunks: Uint8Array[] = [];
   let text = '';
+  // One decoder per stream: it keeps a character split across chunks for the next one.
   const decoder = new TextDecoder();
   for (;;) {
     const next = await watch.read();
-    if (next.done) return { chunks, done: true };
+    if (next.done) return { chunks, text: text + decoder.decode(), done: true };
     chunks.push(next.value);
-    if (inspect === undefined) return { chunks, done: false };
+    if (inspect === undefined) return { chunks, text, done: false };
+    // Chunks may split a multi-byte character: the decoder keeps the partial bytes for the next one.
     text += decoder.decode(next.value, { stream: true });
-    if (firstEvent(text) !== undefined) return { chunks, done: false };
+    if (firstEvent(text) !== undefined) return { chunks, text: text + decoder.decode(), done: false };
   }
 }
 
