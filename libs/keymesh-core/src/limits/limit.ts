@@ -131,9 +131,8 @@ export class Limit {
    * reservations, does not cover the cost and the reading is still current: its window has not
    * reset, or (with no reset reported) requests sent since are in flight, whose answers will
    * bring a newer one, so a key is never stuck on a stale reading. Once the window has reset, the
-   * whole limit is back less what is reserved, so the requests waiting for that reset do not all
-   * rush the key at once. A cost larger than the whole limit needs the whole window, so it is sent
-   * once the window is fresh, never deadlocked.
+   * whole limit is back less what is reserved (`#freshWindowBlocks`). A cost larger than the whole
+   * limit needs the whole window, so it is sent once the window is fresh, never deadlocked.
    */
   admits(cost: RequestCost | undefined, now: number): boolean {
     if (this.cooldownUntil > now) return false;
@@ -143,12 +142,11 @@ export class Limit {
       let need = costIn(cost, d);
       if (need === 0) continue;
       const resetAt = this.resetAt[d]!;
-      const whole = this.whole[d]!;
       if (resetAt <= now) {
-        // A fresh window: its whole limit (when the provider said it), less the claims sent into it.
-        if (Number.isNaN(whole) || whole - this.reserved[d]! >= Math.min(need, whole) || this.reserved[d] === 0) continue;
-        return false;
+        if (this.#freshWindowBlocks(d, need)) return false;
+        continue;
       }
+      const whole = this.whole[d]!;
       if (need > whole) need = whole;
       if (this.remaining[d]! - this.reserved[d]! >= need) continue;
       if (Number.isNaN(resetAt) && this.reserved[d] === 0) continue;
@@ -168,7 +166,12 @@ export class Limit {
       if ((this.known & (1 << d)) === 0) continue;
       let need = costIn(cost, d);
       const resetAt = this.resetAt[d]!;
-      if (need === 0 || resetAt <= now) continue;
+      if (need === 0) continue;
+      if (resetAt <= now) {
+        // A fresh window held by claims in flight: only their answers free it.
+        if (this.#freshWindowBlocks(d, need)) at = Infinity;
+        continue;
+      }
       const whole = this.whole[d]!;
       if (need > whole) need = whole;
       if (this.remaining[d]! - this.reserved[d]! >= need) continue;
@@ -181,6 +184,16 @@ export class Limit {
   remainingOf(d: number, now: number): number | null {
     if ((this.known & (1 << d)) === 0 || this.resetAt[d]! <= now) return null;
     return this.remaining[d]! - this.reserved[d]!;
+  }
+
+  /**
+   * Once its window has reset, a dimension holds its whole limit again (when the provider said it)
+   * less the claims sent into it, so the requests that waited for the reset do not all rush it.
+   */
+  #freshWindowBlocks(d: number, need: number): boolean {
+    const whole = this.whole[d]!;
+    const reserved = this.reserved[d]!;
+    return !Number.isNaN(whole) && reserved !== 0 && whole - reserved < Math.min(need, whole);
   }
 
   #drop(cost: RequestCost | undefined): void {

@@ -229,6 +229,8 @@ export class KeyPool {
     const retry = this.#options.retry;
     let delayMs = 0;
     if (outcome.kind === 'provider_trouble') delayMs = outcome.retryAfterMs ?? fullJitterDelay(attempts - 1, retry, this.#options.random);
+    // A request whose first attempt met provider trouble earns no retries for others (retry budget).
+    if (attempts === 1 && outcome.kind === 'provider_trouble') this.#retries?.troubled(now);
     const giveUp =
       outcome.kind === 'caller_fault' ||
       outcome.retry === false ||

@@ -140,6 +140,18 @@ describe('WaitQueue', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('an alarm for a time already past fires 1 ms later, so waiters that found no key are not woken again without time moving', async () => {
+    const clock = new ManualClock();
+    const queue = new WaitQueue(clock);
+    const log: number[] = [];
+    const waiter = join(queue, 'a', log).waiter;
+    queue.alarm(clock.now() - 50);
+    await settle();
+    expect(log).toEqual([]);
+    await clock.advance(1);
+    expect(log).toEqual([waiter.seq]);
+  });
+
   it('oldestQueuedAt is the head that joined first, over all scopes', async () => {
     const clock = new ManualClock();
     const queue = new WaitQueue(clock);

@@ -167,14 +167,18 @@ export class WaitQueue {
     return heads.length;
   }
 
-  /** Wakes the heads at `at` (epoch ms), when a sidelined key frees up; keeps the earliest of several calls. */
+  /**
+   * Wakes the heads at `at` (epoch ms), when a sidelined key frees up; keeps the earliest of several
+   * calls. Never sooner than 1 ms from now: a time already past that did not let a waiter select a
+   * key must not wake it again and again without time moving.
+   */
   alarm(at: number): void {
     if (!Number.isFinite(at) || (this.#alarm !== undefined && this.#alarm.at <= at)) return;
     if (this.#alarm !== undefined) this.clock.clearTimeout(this.#alarm.handle);
     const handle = this.clock.setTimeout(() => {
       this.#alarm = undefined;
       this.wakeHeads();
-    }, Math.max(0, at - this.clock.now()));
+    }, Math.max(1, at - this.clock.now()));
     this.#alarm = { at, handle };
   }
 

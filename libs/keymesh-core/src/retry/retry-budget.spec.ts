@@ -24,6 +24,20 @@ describe('RetryBudget', () => {
     expect(budget.tryRetry(t0)).toBe(false);
   });
 
+  it('a request whose first attempt met provider trouble earns no retries: an outage lives on what healthy traffic earned, then on the floor', () => {
+    const budget = new RetryBudget({ ratio: 0.2, windowMs: 10_000, minPerSecond: 0.5 });
+    for (let i = 0; i < 50; i++) budget.request(t0); // healthy traffic before the outage: 10 retries earned
+    for (let i = 0; i < 100; i++) {
+      budget.request(t0 + 1_000);
+      budget.troubled(t0 + 1_000);
+    }
+    let granted = 0;
+    while (budget.tryRetry(t0 + 1_000)) granted++;
+    expect(granted).toBe(10 + 5); // earned + the floor of the 10 s window
+    // Once the healthy traffic has left the window, only the floor is left (its retries having left too).
+    expect(budget.available(t0 + 12_000)).toBe(5);
+  });
+
   it('forgets requests and retries older than the window: after a long quiet spell only the floor is left', () => {
     const budget = new RetryBudget({ ratio: 0.5, windowMs: 1_000, minPerSecond: 2 });
     for (let i = 0; i < 10; i++) budget.request(t0);

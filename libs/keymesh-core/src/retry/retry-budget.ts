@@ -14,11 +14,12 @@ export const defaultRetryBudget: RetryBudgetOptions = { ratio: 0.2, windowMs: 10
 /**
  * A pool-wide cap on provider-trouble retries as a share of its traffic, after Finagle's
  * `RetryBudget` and Envoy's retry budget: over the last `windowMs`, retries may not exceed
- * `ratio` × requests + `minPerSecond` × the window's seconds. A retry that only helps when the
- * fault is transient then costs little when it is not: during a provider-wide outage traffic grows
- * by `ratio`, not by `maxAttempts`. Unlike a token bucket, nothing is drained that must be earned
- * back: the allowance follows the traffic of the window, and first attempts are never held back,
- * so the requests after an outage are served at once.
+ * `ratio` × the requests + `minPerSecond` × the window's seconds. A request whose first attempt
+ * met provider trouble earns nothing (`troubled`): retries are paid for by healthy traffic, so
+ * during a provider-wide outage the allowance is what the traffic before it earned and shrinks to
+ * the floor as the outage lasts, and traffic grows by less than `ratio`, never by `maxAttempts`.
+ * Unlike a token bucket, nothing drained has to be earned back by successes: first attempts are
+ * never held back, so the requests after an outage are served at once.
  */
 export class RetryBudget {
   readonly #options: RetryBudgetOptions;
@@ -36,6 +37,11 @@ export class RetryBudget {
   /** A request started: it earns `ratio` of a retry for the window. */
   request(now: number): void {
     this.#requests.add(now);
+  }
+
+  /** A request's first attempt met provider trouble: it earns no retry (it may still spend one). */
+  troubled(now: number): void {
+    this.#requests.add(now, -1);
   }
 
   /** Takes one retry when the window allows it. */
