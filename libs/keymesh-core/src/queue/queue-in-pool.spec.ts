@@ -114,6 +114,47 @@ describe('waiting for a key in the pool', () => {
     expect(order).toEqual([-1, ...Array(20).keys()]);
   });
 
+  it('when a rate-limit window resets, only as many waiters go as the window holds; the rest wait for the answers', async () => {
+    const clock = new ManualClock();
+    const pool = new KeyPool({ keys: secrets.slice(0, 1), clock, overload: false });
+    const headers = (remaining: number) => ({ 'x-ratelimit-limit-requests': '2', 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': '1s' });
+    // The first answer says: 2 a window, none left, back in 1 s.
+    await pool.execute((_key, ctx) => {
+      ctx.observe(headers(0));
+      return 'first';
+    });
+    let started = 0;
+    const answers: Array<() => void> = [];
+    const waiting = Array.from({ length: 5 }, () =>
+      pool.execute(
+        (_key, ctx) =>
+          new Promise<void>((resolve) => {
+            started++;
+            answers.push(() => {
+              ctx.observe(headers(0));
+              resolve();
+            });
+          }),
+      ),
+    );
+    await clock.advance(999);
+    expect(started).toBe(0);
+    await clock.advance(1);
+    // The window is fresh: its whole limit (2), not all five waiters.
+    expect(started).toBe(2);
+    await clock.advance(500);
+    expect(started).toBe(2);
+    // Their answers bring the new window's reading (none left, reset in 1 s): the others wait for it.
+    for (const answer of answers.splice(0)) answer();
+    await clock.advance(1_000);
+    expect(started).toBe(4);
+    for (const answer of answers.splice(0)) answer();
+    await clock.advance(1_000);
+    expect(started).toBe(5);
+    for (const answer of answers.splice(0)) answer();
+    await Promise.all(waiting);
+  });
+
   it('an aborted waiter leaves at once; the others keep their order; close ends the rest with PoolClosedError', async () => {
     const pool = new KeyPool({ keys: [{ secret: secrets[0]!, maxConcurrent: 1 }], overload: false });
     const busy = gate();
