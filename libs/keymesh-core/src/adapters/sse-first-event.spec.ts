@@ -46,6 +46,11 @@ describe('errorInFirstEvent', () => {
     expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { code: 400, status: 'INVALID_ARGUMENT', message: 'bad' } })}\n\n`)).toBeUndefined();
   });
 
+  it('a flat named error event (OpenAI Responses: `{ type: "error", code, message }`) is read by its code', () => {
+    expect(errorInFirstEvent(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'server_error', message: 'boom' })}\n\n`)).toMatchObject({ status: 500, type: 'server_error', providerMessage: 'boom' });
+    expect(errorInFirstEvent(`event: error\ndata: ${JSON.stringify({ type: 'error', code: 'invalid_prompt', message: 'no' })}\n\n`)).toBeUndefined();
+  });
+
   it('an error type Keymesh does not know is left to the SDK, like any error without a status', () => {
     expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { type: 'invalid_request', message: 'synthetic upstream failure' } })}\n\n`)).toBeUndefined();
   });

@@ -54,11 +54,13 @@ export function errorInFirstEvent(text: string): StreamErrorEventError | undefin
   const event = firstEvent(text);
   if (event === undefined) return undefined;
   const payload = json(event.data);
-  const error = (payload?.error ?? undefined) as Record<string, unknown> | undefined;
-  if (event.name !== 'error' && error === undefined) return undefined;
-  const code = typeof error?.code === 'string' ? error.code : undefined;
+  // Wrapped (`{ error: { … } }`), or flat in a named error event (`event: error` + `{ type: 'error', code, message }`, OpenAI Responses).
+  const error = (payload?.error ?? (event.name === 'error' ? payload : undefined)) as Record<string, unknown> | undefined;
+  if (error === undefined) return undefined;
+  const code = typeof error.code === 'string' ? error.code : undefined;
   // OpenAI and Anthropic name the error's `type` (OpenAI at times only its `code`); Gemini its `status`.
-  const type = typeof error?.type === 'string' ? error.type : typeof error?.status === 'string' ? error.status : code;
+  const named = typeof error.type === 'string' && error.type !== 'error' ? error.type : undefined;
+  const type = named ?? (typeof error.status === 'string' ? error.status : code);
   if (type === undefined || !movesOn.test(type)) return undefined;
-  return new StreamErrorEventError(payload ?? event.data, type, typeof error?.message === 'string' ? error.message : undefined);
+  return new StreamErrorEventError(payload ?? event.data, type, typeof error.message === 'string' ? error.message : undefined);
 }
