@@ -5,7 +5,7 @@ import { keymeshFetch } from '@keymesh/core/fetch';
 import { defaultTokenFile, loadLocalToken, tokenMatcher, type LocalToken } from './auth/local-token.js';
 import { presentedCredentials } from './auth/presented-credential.js';
 import type { ProviderName, ResolvedProvider, ResolvedProxyConfig } from './config/proxy-config.js';
-import { pipeBody, readBody, upstreamHeaders, writeHead } from './http/forward.js';
+import { readBody, sendAnswer, upstreamHeaders } from './http/forward.js';
 import { hostChecker } from './http/host-check.js';
 import { sendProblem } from './http/problem.js';
 import { parseTarget, type Route } from './http/request-target.js';
@@ -123,7 +123,7 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
     const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(request, config.limits.maxBodyBytes);
     if (body === null) return sendProblem(response, 413, 'body-too-large', `The request body is larger than limits.maxBodyBytes (${config.limits.maxBodyBytes} bytes)`, { connection: 'close' });
     // The client's credential never goes upstream: the pool puts its key on the request.
-    route.search.delete('key');
+    for (const name of [...route.search.keys()]) if (name.toLowerCase() === 'key') route.search.delete(name);
     const query = route.search.toString();
     const controller = new AbortController();
     const onClose = () => {
@@ -144,9 +144,8 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
       logger.warn('upstream call failed', { provider: route.provider, error: (error as Error)?.name ?? 'Error', code: (error as { code?: unknown })?.code });
       return sendProblem(response, 502, 'upstream-unreachable', `The ${route.provider} API could not be reached`);
     }
-    writeHead(response, upstream);
     try {
-      await pipeBody(response, upstream.body);
+      await sendAnswer(response, upstream);
     } catch {
       // The upstream broke mid-body: cut the client's connection so the truncated answer never looks complete.
       response.destroy();
