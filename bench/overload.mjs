@@ -16,7 +16,8 @@
 //
 // Run: `npm run build -w @keymesh/core && node bench/overload.mjs [overload|outage]`.
 import { KeyPool, isPoolExhaustedError } from '@keymesh/core';
-import { VirtualClock, finish, fmt, quantile, seededRandom, table, target } from './harness.mjs';
+import { VirtualClock, finish, fmt, seededRandom, table, target } from './harness.mjs';
+import { callers as callersOf } from './quota-driver.mjs';
 
 const windowMs = 1_000;
 const perKey = 10;
@@ -99,7 +100,7 @@ async function offer({ perSecond, durationMs, limit, poolOptions, hooks = {}, se
     clock.setTimeout(() => {
       const controller = new AbortController();
       const timer = clock.setTimeout(() => controller.abort(new Error('deadline')), deadlineMs);
-      const result = { caller, at: startAt, ms: NaN, ok: false, kind: '' };
+      const result = { caller, at: startAt, start: startAt, ms: NaN, ok: false, kind: '' };
       results.push(result);
       pool
         .execute((key, ctx) => provider.call(Number(key.id.slice(1)), ctx, caller), { signal: controller.signal })
@@ -117,21 +118,6 @@ async function offer({ perSecond, durationMs, limit, poolOptions, hooks = {}, se
   await clock.run();
   await pool.close();
   return { results, provider, exhausted };
-}
-
-function callersOf(results) {
-  const served = results.filter((r) => r.ok);
-  const failed = results.filter((r) => !r.ok);
-  const kinds = {};
-  for (const r of failed) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
-  return {
-    count: results.length,
-    served: served.length,
-    p50: quantile(served.map((r) => r.ms), 0.5),
-    p95: quantile(served.map((r) => r.ms), 0.95),
-    failedP50: quantile(failed.map((r) => r.ms), 0.5),
-    failures: Object.entries(kinds).map(([kind, n]) => `${kind} ×${n}`).join(', ') || 'none',
-  };
 }
 
 // ---- overload -------------------------------------------------------------------------------------
