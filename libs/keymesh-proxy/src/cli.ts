@@ -100,8 +100,10 @@ async function main(argv: string[]): Promise<number> {
       (started) => {
         proxy = started;
         if (started.token.source === 'generated') {
-          // Printed once, at the start that created it; from then on it is read from the file.
-          process.stderr.write(`keymesh-proxy: generated a local token and stored it in ${started.token.file} (mode 0600):\n  ${started.token.token}\n`);
+          // Shown once, at the start that created it, and only on a terminal: stderr is the log
+          // stream (a journal keeps it), and the token belongs in the file alone.
+          const shown = process.stderr.isTTY ? `:\n  ${started.token.token}\n` : '; `keymesh-proxy --print-env` prints it for your clients.\n';
+          process.stderr.write(`keymesh-proxy: generated a local token and stored it in ${started.token.file} (mode 0600)${shown}`);
         }
         logger.info('listening', { url: started.url, providers: Object.keys(started.pools), token: started.token.source, redis: config.redis !== undefined });
         if (requested !== undefined) started.close().then(() => resolve(exitCodes.ok), () => resolve(exitCodes.software));

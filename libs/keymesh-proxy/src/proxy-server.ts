@@ -144,6 +144,14 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
       logger.warn('upstream call failed', { provider: route.provider, error: (error as Error)?.name ?? 'Error', code: (error as { code?: unknown })?.code });
       return sendProblem(response, 502, 'upstream-unreachable', `The ${route.provider} API could not be reached`);
     }
+    if (upstream.status >= 300 && upstream.status < 400 && upstream.status !== 304) {
+      // A client following it would take its credential headers (the local token) to wherever it
+      // points, outside the pool: the proxy never relays a redirect it did not follow itself.
+      await upstream.body?.cancel();
+      response.off('close', onClose);
+      logger.warn('upstream answered with a redirect; not relayed', { provider: route.provider, status: upstream.status });
+      return sendProblem(response, 502, 'upstream-redirect', `The ${route.provider} API answered with a redirect, which the proxy does not relay (check the provider's baseURL)`);
+    }
     try {
       await sendAnswer(response, upstream);
     } catch {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,12 +40,15 @@ describe('keymesh-proxy (the CLI)', () => {
     return path;
   };
 
-  it('starts, generates and prints a token once, serves, and stops cleanly on SIGTERM', async () => {
+  it('starts, generates and stores a token (never printed to the log stream), serves, and stops cleanly on SIGTERM', async () => {
     const proxy = runCli(['--config', config()], { HOME: home }, (err) => err.includes('"msg":"listening"'));
     await proxy.ready;
     const listening = JSON.parse(proxy.err().split('\n').find((l) => l.includes('"msg":"listening"'))!) as { url: string; token: string };
     expect(listening.token).toBe('generated');
-    const token = /generated a local token[^\n]*\n\s+(\S+)/.exec(proxy.err())![1]!;
+    // Not a terminal: the token is stored, not printed (stderr is the log stream).
+    const token = readFileSync(join(home, '.config/keymesh-proxy/token'), 'utf8').trim();
+    expect(proxy.err()).toMatch(/generated a local token and stored it in .*token \(mode 0600\); `keymesh-proxy --print-env` prints it/);
+    expect(proxy.err()).not.toContain(token);
     const response = await fetch(`${listening.url}/openai/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -24,9 +24,23 @@ describe('what the proxy refuses', () => {
     expect(h.fakes.openai!.requests).toHaveLength(0);
   });
 
-  it('accepts the token in the provider key headers too, and never forwards it', async () => {
+  it('accepts the token in the provider key headers or the query too, and never forwards it', async () => {
     for (const headers of [{ authorization: `Bearer ${token}` }, { 'x-api-key': token }, { 'api-key': token }] as Array<Record<string, string>>) expect((await post(headers)).status).toBe(200);
-    expect(h.fakes.openai!.requests.map((r) => r.key)).toEqual(['sk-test-one', 'sk-test-one', 'sk-test-one']);
+    const viaQuery = await fetch(`${h.proxy.url}/openai/v1/chat/completions?KEY=${token}&key=${token}&keep=1`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: chat });
+    expect(viaQuery.status).toBe(200);
+    const requests = h.fakes.openai!.requests;
+    expect(requests.map((r) => r.key)).toEqual(['sk-test-one', 'sk-test-one', 'sk-test-one', 'sk-test-one']);
+    expect(requests.every((r) => r.keyCount === 1)).toBe(true);
+    for (const r of requests) expect(JSON.stringify({ headers: r.headers, query: r.query })).not.toContain(token);
+    expect(requests.at(-1)!.query).toEqual({ keep: '1' });
+  });
+
+  it('does not forward the client\'s OpenAI organisation or project (the pooled keys have their own)', async () => {
+    expect((await post({ authorization: `Bearer ${token}`, 'openai-organization': 'org-client', 'openai-project': 'proj-client', 'x-custom': 'kept' })).status).toBe(200);
+    const last = h.fakes.openai!.requests.at(-1)!;
+    expect(last.headers['openai-organization']).toBeUndefined();
+    expect(last.headers['openai-project']).toBeUndefined();
+    expect(last.headers['x-custom']).toBe('kept');
   });
 
   it('health and metrics need the token as well', async () => {
@@ -84,5 +98,39 @@ describe('upstream text that may echo a key', () => {
     expect(text).not.toContain('sk-test-echoed-0123456789');
     expect(text).toContain('invalid_request_error');
     expect(h.fakes.openai!.requests).toHaveLength(1);
+  });
+});
+
+describe('an upstream redirect', () => {
+  it('is never relayed: a client following it would carry the local token elsewhere', async () => {
+    const { createServer } = await import('node:http');
+    const foreignHits: string[] = [];
+    const foreign = createServer((req, res) => {
+      foreignHits.push(JSON.stringify(req.headers));
+      res.end('{}');
+    });
+    await new Promise<void>((r) => foreign.listen(0, '127.0.0.1', r));
+    const foreignUrl = `http://127.0.0.1:${(foreign.address() as { port: number }).port}/steal`;
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: foreignUrl });
+      res.end();
+    });
+    await new Promise<void>((r) => redirecting.listen(0, '127.0.0.1', r));
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { resolveConfig, startProxy } = await import('../src/index.js');
+    const origin = `http://127.0.0.1:${(redirecting.address() as { port: number }).port}`;
+    const proxy = await startProxy(resolveConfig({ token, port: 0, providers: { anthropic: { baseURL: origin, keys: ['sk-ant-test-redirect'] } } }, {}), { tokenFile: join(mkdtempSync(join(tmpdir(), 'kmp-')), 'token') });
+    try {
+      const response = await fetch(`${proxy.url}/anthropic/v1/messages`, { method: 'POST', headers: { 'x-api-key': token, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'claude-sonnet-4-5', max_tokens: 8, messages: [] }) });
+      expect(response.status).toBe(502);
+      expect(await response.json()).toMatchObject({ type: 'https://keymesh.dev/problems/upstream-redirect' });
+      expect(foreignHits).toEqual([]);
+    } finally {
+      await proxy.close();
+      foreign.close();
+      redirecting.close();
+    }
   });
 });

@@ -30,11 +30,13 @@ describe('resolveConfig', () => {
         providers: {
           anthropic: { keys: { file: join(dir, 'keys') }, strategy: 'round-robin', retry: { maxAttempts: 3 } },
           gemini: { baseURL: 'http://127.0.0.1:9999', keys: { env: 'MY_GEMINI' } },
+      openai: { baseURL: 'http://localhost:8080', keys: ['sk-test-local'] },
         },
       },
       { MY_GEMINI: 'AIza-test-1' },
     );
     expect(config.providers).toEqual([
+      { name: 'openai', baseURL: 'http://localhost:8080', keys: ['sk-test-local'], poolOptions: {} },
       { name: 'anthropic', baseURL: 'https://api.anthropic.com', keys: ['sk-ant-test-1', 'sk-ant-test-2'], poolOptions: { strategy: 'round-robin', retry: { maxAttempts: 3 } } },
       { name: 'gemini', baseURL: 'http://127.0.0.1:9999', keys: ['AIza-test-1'], poolOptions: {} },
     ]);
@@ -47,6 +49,7 @@ describe('resolveConfig', () => {
     [{ port: 70_000 }, 'ERR_KEYMESH_INVALID_OPTION', /`port` must be a whole number from 0 to 65535/],
     [{ providers: { openai: { keys: ['sk-test-a'], baseURL: 'https://api.openai.com/v1' } } }, 'ERR_KEYMESH_INVALID_OPTION', /origin only.*appends \/v1/],
     [{ providers: { openai: { keys: ['sk-test-a'], baseURL: 'ftp://x' } } }, 'ERR_KEYMESH_INVALID_OPTION', /must use https/],
+    [{ providers: { openai: { keys: ['sk-test-a'], baseURL: 'http://api.openai.com' } } }, 'ERR_KEYMESH_INVALID_OPTION', /must use https: http would send the pooled keys in cleartext to api.openai.com/],
     [{ token: 'short' }, 'ERR_KEYMESH_INVALID_OPTION', /at least 24 characters/],
     [{ redis: 'http://x' }, 'ERR_KEYMESH_INVALID_OPTION', /redis:\/\//],
     [{}, 'ERR_KEYMESH_NO_KEYS', /No provider is configured.*OPENAI_API_KEYS/],

@@ -218,6 +218,8 @@ function resolveOrigin(value: unknown, path: string): string {
     throw invalidOption(path, 'must be an absolute URL such as https://api.openai.com.');
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidOption(path, 'must use https (or http for a local fake).');
+  // Keys in cleartext may only cross the loopback interface (a local fake, a local gateway).
+  if (url.protocol === 'http:' && !isLoopback(url.hostname)) throw invalidOption(path, `must use https: http would send the pooled keys in cleartext to ${url.hostname} (http is allowed for loopback addresses only).`);
   if (url.username || url.password || url.search || url.hash || (url.pathname !== '/' && url.pathname !== '')) {
     throw invalidOption(path, `must be the provider's origin only (for example ${url.origin}): the proxy appends /v1/… itself.`);
   }
