@@ -27,6 +27,9 @@ export function tokensOfCharacters(characters: number): number {
  * a few hundred to a few thousand. Media is left out of the estimate; the answer's usage says
  * what it cost.
  */
+/** Nesting levels the estimate walks; real requests use fewer than ten. */
+const maxCountedDepth = 64;
+
 const mediaKeys = new Set(['data', 'file_data', 'image_url', 'url', 'fileUri', 'file_uri', 'file_id']);
 
 /**
@@ -36,12 +39,14 @@ const mediaKeys = new Set(['data', 'file_data', 'image_url', 'url', 'fileUri', '
  * token ids (embeddings and completions accept prompts as token arrays) and count one token each.
  * Walks the parsed value: nothing is serialised again to be measured.
  */
-export function textLength(value: unknown): number {
+export function textLength(value: unknown, depth = 0): number {
   if (typeof value === 'string') return value.startsWith('data:') ? 0 : value.length;
-  if (typeof value !== 'object' || value === null) return 0;
+  // Deeper than any real request (and than providers accept): not counted, so a hostile body
+  // nested 20,000 levels cannot overflow the stack before the provider refuses it.
+  if (typeof value !== 'object' || value === null || depth > maxCountedDepth) return 0;
   let length = 0;
   if (Array.isArray(value)) {
-    for (const item of value) length += typeof item === 'number' ? charactersPerToken : textLength(item);
+    for (const item of value) length += typeof item === 'number' ? charactersPerToken : textLength(item, depth + 1);
     return length;
   }
   for (const key in value) {
@@ -49,7 +54,7 @@ export function textLength(value: unknown): number {
     if (item === undefined) continue;
     length += key.length;
     if (typeof item === 'string' && mediaKeys.has(key)) continue;
-    length += textLength(item);
+    length += textLength(item, depth + 1);
   }
   return length;
 }

@@ -53,3 +53,13 @@ describe('textLength', () => {
     );
   });
 });
+
+describe('a hostile body', () => {
+  it('nested 20,000 levels deep is estimated without overflowing the stack (past 64 levels nothing counts)', () => {
+    let deep: unknown = 'x'.repeat(400);
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const info = readRequestInfo('openai', '/v1/chat/completions', { model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: deep }] }, {});
+    expect(info.model).toBe('gpt-4o-mini');
+    expect(info.cost?.tokens).toBeGreaterThanOrEqual(10);
+  });
+});

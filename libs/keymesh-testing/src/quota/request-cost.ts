@@ -79,18 +79,19 @@ const MEDIA_KEYS = new Set(['data', 'file_data', 'image_url', 'url', 'fileUri', 
  * readers) uses, so a pool's reservations and the fake's count agree to the token: every string
  * (but `data:` URIs) and every object key; a number in an array (a token id) counts one token.
  */
-function textLength(value: unknown): number {
+function textLength(value: unknown, depth = 0): number {
   if (typeof value === 'string') return value.startsWith('data:') ? 0 : value.length;
-  if (value === null || typeof value !== 'object') return 0;
+  // Past 64 levels nothing counts, as in Keymesh's estimate (and no stack overflow on a hostile body).
+  if (value === null || typeof value !== 'object' || depth > 64) return 0;
   let length = 0;
   if (Array.isArray(value)) {
-    for (const item of value) length += typeof item === 'number' ? 4 : textLength(item);
+    for (const item of value) length += typeof item === 'number' ? 4 : textLength(item, depth + 1);
     return length;
   }
   for (const [key, item] of Object.entries(value)) {
     if (item === undefined) continue;
     length += key.length;
-    if (!(typeof item === 'string' && MEDIA_KEYS.has(key))) length += textLength(item);
+    if (!(typeof item === 'string' && MEDIA_KEYS.has(key))) length += textLength(item, depth + 1);
   }
   return length;
 }
