@@ -145,8 +145,10 @@ function isJson(response: Response): boolean {
  */
 async function statusError(response: Response, call: FetchCall, key: PoolKey, provider: FetchProvider, options: AdapterOptions): Promise<UpstreamStatusError> {
   const settled = await settleResponse(response, { stream: false, idleTimeoutMs: options.idleTimeoutMs });
-  const raw = await settled.text();
-  const text = redactText(raw.length > maxErrorBodyLength ? raw.slice(0, maxErrorBodyLength) : raw, key.secret);
+  // Redacted whole, then cut: a key straddling the cut would otherwise survive in part. The
+  // caller's answer keeps the whole (redacted) body, so its SDK can still parse a long one.
+  const redacted = redactText(await settled.text(), key.secret);
+  const text = redacted.length > maxErrorBodyLength ? redacted.slice(0, maxErrorBodyLength) : redacted;
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -160,7 +162,7 @@ async function statusError(response: Response, call: FetchCall, key: PoolKey, pr
     method: call.method,
     url: `${call.url.origin}${call.url.pathname}`,
     error: provider.sdkErrorBody(body),
-    response: answer(response, text),
+    response: answer(response, redacted),
   });
 }
 

@@ -158,6 +158,18 @@ describe('keymeshFetch through the pool', () => {
     expect(fake.requests).toHaveLength(2);
   });
 
+  it('redacts an echoed key before it cuts a long error body, and hands the caller the whole (redacted) body', async () => {
+    // The key straddles the 64 KiB cut of what Keymesh keeps: cut first, and a prefix of it would survive.
+    const message = `${'x'.repeat(64 * 1024 - 40)} ${A} ${'y'.repeat(200)}`;
+    fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'status', status: 400, body: { error: { message, type: 'invalid_request_error', param: null, code: null } } } } });
+    const fetch = keymeshFetch({ provider: 'openai', keys: [A], baseURL: fake.url });
+    const response = await post(fetch, `${fake.url}/chat/completions`, chat());
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(text).not.toContain(A.slice(0, 12));
+    expect((JSON.parse(text) as { error: { message: string } }).error.message).toMatch(/ sk-…aaaa y+$/);
+  });
+
   it('answers a 503 problem with Retry-After when no key can be tried', async () => {
     fake = await startFakeProvider({ provider: 'openai', keys: { [A]: { kind: 'quota' }, [B]: { kind: 'rate_limit', limit: 0, windowMs: 120_000 } } });
     const fetch = keymeshFetch({ provider: 'openai', keys: [A, B], baseURL: fake.url });

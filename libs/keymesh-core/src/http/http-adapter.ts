@@ -81,7 +81,7 @@ class PooledHttpClient implements HttpClient {
         }
         if (response.status < 400 || classifyStatus(response.status) === 'caller_fault') return response;
         // Providers echo keys back in error bodies: the kept text never holds the secret.
-        const error = new HttpStatusError({ status: response.status, headers: response.headers, body: redactText(await readBounded(response), key.secret), method, url: url.href });
+        const error = new HttpStatusError({ status: response.status, headers: response.headers, body: await readRedacted(response, key.secret), method, url: url.href });
         if (!replayable) markFinal(error);
         throw error;
       },
@@ -100,9 +100,10 @@ function checkAuth(auth: unknown): HttpAuth {
   throw new ConfigError(ErrorCodes.INVALID_OPTION, "`auth` must be 'bearer', { header: 'x-api-key' } or { query: 'key' }.", 'auth');
 }
 
-async function readBounded(response: Response): Promise<string> {
+/** The error body, redacted whole and then cut (a key straddling the cut would otherwise survive in part). */
+async function readRedacted(response: Response, secret: string): Promise<string> {
   try {
-    const text = await response.text();
+    const text = redactText(await response.text(), secret);
     return text.length > maxErrorBodyLength ? text.slice(0, maxErrorBodyLength) : text;
   } catch {
     return '';
