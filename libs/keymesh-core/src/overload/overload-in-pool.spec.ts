@@ -81,6 +81,25 @@ describe('overload: fast refusal once the queue stands', () => {
     expect(pool.snapshot().queue).toEqual({ length: 0, oldestWaitMs: 0, refusing: false });
   });
 
+  it('a standing queue whose waiters all give up no longer counts as refusing once the last refusal is an interval old', async () => {
+    const clock = new ManualClock();
+    const pool = new KeyPool({ keys: [{ secret: secrets[0]!, maxConcurrent: 1 }], clock, retry: { budgetMs: 10_000 } });
+    let release!: () => void;
+    const held = pool.execute(() => new Promise<void>((resolve) => (release = resolve)));
+    const controllers = [1, 2, 3].map(() => new AbortController());
+    const waiters = controllers.map((c) => pool.execute(() => 'late', { signal: c.signal }).catch((e: unknown) => e));
+    await clock.advance(1_500);
+    // A newcomer finds the queue standing (its head has waited 1.5 s): refused at once.
+    const refused = await pool.execute(() => 'never').catch((e: unknown) => e);
+    expect(isPoolExhaustedError(refused) && refused.reason).toBe('overload');
+    for (const c of controllers) c.abort(new Error('gone'));
+    await Promise.all(waiters);
+    await clock.advance(1_500);
+    expect(pool.snapshot().queue).toEqual({ length: 0, oldestWaitMs: 0, refusing: false });
+    release();
+    await held;
+  });
+
   it('overload: false — requests wait out their budget instead (the behaviour without fast refusal)', async () => {
     const { outcomes } = await offer(40, 4, { overload: false });
     const refused = outcomes.filter((o) => !o.served);

@@ -507,7 +507,10 @@ export class KeyPool {
     const available = keys.filter((key) => key.available).length;
     const sharedQuotas = this.#sharing.findings.map((finding) => ({ ...finding, keyIds: [...finding.keyIds] }));
     const store = this.#ownsStore ? undefined : this.#store.health?.();
-    const queue = { length: this.#queue.size, oldestWaitMs: this.#headAgeMs(now), refusing: this.#overload?.refusing(now) ?? false };
+    const oldestWaitMs = this.#headAgeMs(now);
+    // A look at the queue is an observation too: one that emptied since (its waiters gave up) no longer stands.
+    this.#overload?.observe(oldestWaitMs, now);
+    const queue = { length: this.#queue.size, oldestWaitMs, refusing: this.#overload?.refusing(now) ?? false };
     return { name: this.name, available, healthy: available > 0, size: keys.length, at: now, keys, sharedQuotas, ...(store === undefined ? {} : { store }), queue };
   }
 
