@@ -12,8 +12,8 @@ const packages = [
   { dir: 'libs/keymesh-core', name: '@keymesh/core', subpaths: ['', '/http', '/openai', '/anthropic', '/gemini', '/fetch'], exports: ['KeyPool', 'createKeymesh', 'poolOf', 'httpAdapter', 'openaiAdapter', 'anthropicAdapter', 'geminiAdapter', 'isPoolExhaustedError'] },
   { dir: 'libs/keymesh-testing', name: '@keymesh/testing', subpaths: [''], exports: ['startFakeProvider'] },
   { dir: 'libs/keymesh-redis', name: '@keymesh/redis', subpaths: [''], exports: ['RedisStore'] },
-  { dir: 'libs/keymesh-opentelemetry', name: '@keymesh/opentelemetry', subpaths: [''], exports: ['instrumentKeymesh', 'poolsOf'] },
-  { dir: 'libs/keymesh-proxy', name: '@keymesh/proxy', subpaths: [''], exports: ['startProxy', 'resolveConfig', 'readConfigFile', 'proxyEnvironment'], dependencies: { '@keymesh/core': '^0.1.0' } },
+  { dir: 'libs/keymesh-opentelemetry', name: '@keymesh/opentelemetry', subpaths: ['', '/prometheus'], exports: ['instrumentKeymesh', 'poolsOf'] },
+  { dir: 'libs/keymesh-proxy', name: '@keymesh/proxy', subpaths: [''], exports: ['startProxy', 'resolveConfig', 'readConfigFile', 'proxyEnvironment'], dependencies: { '@keymesh/core': '^0.1.0', '@keymesh/opentelemetry': '^0.0.0', '@opentelemetry/api': '^1.10.0', '@opentelemetry/exporter-prometheus': '>=0.300.0 <1', '@opentelemetry/sdk-metrics': '^3.1.1' } },
   { dir: 'libs/express-keymesh', name: '@keymesh/express', subpaths: [''], exports: ['keymesh', 'keymeshErrorHandler', 'signalOf', 'healthHandler'] },
   {
     dir: 'libs/nestjs-keymesh',
@@ -42,6 +42,7 @@ describe.each(packages)('$name', (pkg) => {
       const names = JSON.parse(out) as string[];
       if (subpath === '') for (const name of pkg.exports) expect(names).toContain(name);
       else if (subpath === '/fetch') expect(names).toEqual(expect.arrayContaining(['keymeshFetch', 'poolOf']));
+      else if (subpath === '/prometheus') expect(names).toEqual(expect.arrayContaining(['PrometheusScrapeReader', 'prometheusMeters']));
       else expect(names).toEqual(expect.arrayContaining(['createKeymesh', 'poolOf']));
     }
   });
@@ -83,7 +84,7 @@ describe.each(packages)('$name', (pkg) => {
 
   it('declares only its intended runtime dependencies (none for a library), an engines floor and the Apache-2.0 licence', () => {
     const manifest = JSON.parse(readFileSync(join(root, pkg.dir, 'package.json'), 'utf8')) as Record<string, unknown>;
-    // The proxy is an application (a CLI): it depends on the core at run time. Every library has none.
+    // The proxy is an application (a CLI): it depends on the core and its metrics layer at run time. Every library has none.
     expect(manifest.dependencies ?? {}).toEqual('dependencies' in pkg ? pkg.dependencies : {});
     expect(manifest.license).toBe('Apache-2.0');
     expect(manifest.engines).toEqual({ node: '>=22' });

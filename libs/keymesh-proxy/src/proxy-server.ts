@@ -8,6 +8,7 @@ import type { ProviderName, ResolvedProvider, ResolvedProxyConfig } from './conf
 import { readBody, sendAnswer, upstreamHeaders } from './http/forward.js';
 import { hostChecker } from './http/host-check.js';
 import { sendProblem } from './http/problem.js';
+import { upstreamFetch } from './http/upstream-fetch.js';
 import { parseTarget, type Route } from './http/request-target.js';
 import { silentLogger, type ProxyLogger } from './log.js';
 import { ProxyMetrics } from './metrics/proxy-metrics.js';
@@ -45,20 +46,23 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
   const fetches = new Map<ProviderName, { fetch: PooledFetch; origin: string }>();
   const pools: Partial<Record<ProviderName, KeyPool>> = {};
   const metrics = new ProxyMetrics();
+  // One keep-alive transport for every provider's upstream calls (node:http, not undici's fetch: see upstream-fetch.ts).
+  const transport = upstreamFetch();
   try {
     for (const provider of config.providers) {
-      const fetch = pooledFetch(provider, store);
+      const fetch = pooledFetch(provider, store, transport.fetch);
       fetches.set(provider.name, { fetch, origin: provider.baseURL });
       const pool = poolOf(fetch);
       pools[provider.name] = pool;
-      metrics.watch(provider.name, pool);
     }
   } catch (error) {
     await Promise.all(Object.values(pools).map((pool) => pool.close()));
+    transport.close();
     if (ownsStore) await store?.close?.();
     throw error;
   }
 
+  metrics.watch(pools as Record<string, KeyPool>);
   const matches = tokenMatcher(token.token);
   const inFlight = new Set<Promise<void>>();
   let hostAllowed: (host: string | undefined) => boolean = () => false;
@@ -102,7 +106,7 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
     routeName = route.kind === 'provider' ? route.provider : route.kind;
     if (route.kind === 'health') return sendHealth(response);
     if (route.kind === 'metrics') {
-      const text = metrics.render();
+      const text = await metrics.render();
       response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-store' });
       return void response.end(text);
     }
@@ -190,7 +194,9 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
         }
         server.closeAllConnections();
         await stopped;
+        await metrics.close();
         await Promise.all(Object.values(pools).map((pool) => pool.close()));
+        transport.close();
         if (ownsStore) await store?.close?.();
       })();
       return closed;
@@ -198,8 +204,9 @@ export async function startProxy(config: ResolvedProxyConfig, options: StartProx
   };
 }
 
-function pooledFetch(provider: ResolvedProvider, store: StateStore | undefined): PooledFetch {
+function pooledFetch(provider: ResolvedProvider, store: StateStore | undefined, transport: typeof fetch): PooledFetch {
   return keymeshFetch({
+    fetch: transport,
     ...provider.poolOptions,
     name: (provider.poolOptions.name as string | undefined) ?? provider.name,
     provider: provider.name,

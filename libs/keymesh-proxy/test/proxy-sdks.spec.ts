@@ -59,9 +59,12 @@ describe('the official SDKs through the proxy', () => {
     expect(health.status).toBe(200);
     expect(health.headers.get('cache-control')).toBe('no-store');
     const body = await health.text();
-    const metrics = await (await h.call('/metrics')).text();
-    expect(metrics).toMatch(/keymesh_requests_total\{provider="openai",result="succeeded"\} \d+/);
-    expect(metrics).toMatch(/keymesh_keys\{provider="anthropic",state="disabled"\} 1/);
+    const metrics = await (await h.call("/metrics")).text();
+    // @keymesh/opentelemetry's metrics (GenAI conventions and keymesh.*), and the proxy's own answers.
+    expect(metrics).toMatch(/gen_ai_client_operation_duration_count\{[^}]*gen_ai_provider_name="openai",gen_ai_request_model="gpt-4o-mini"\} 2/);
+    expect(metrics).toMatch(/keymesh_rotations_total\{keymesh_pool_name="openai"[^}]*keymesh_rotation_reason="rate_limited"\} 1/);
+    expect(metrics).toMatch(/keymesh_keys\{keymesh_pool_name="anthropic"[^}]*keymesh_key_state="disabled"\} 1/);
+    expect(metrics).toMatch(/keymesh_proxy_http_requests_total\{keymesh_proxy_route="gemini",http_response_status_class="2xx"\} 2/);
     for (const secret of ['sk-test-limited', 'sk-test-good', 'sk-ant-test-rejected', 'AIza-test-good', token]) {
       expect(body).not.toContain(secret);
       expect(metrics).not.toContain(secret);

@@ -1,0 +1,1 @@
+export { PrometheusScrapeReader, prometheusMeters } from './prometheus-scrape.js';
