@@ -198,6 +198,21 @@ describe('7. Realtime WebSocket', () => {
     expect(error).toMatchObject({ code: 'ERR_KEYMESH_UNSUPPORTED_CLIENT', message: expect.stringMatching(/Realtime WebSockets are not pooled/) });
     expect(server.requests).toHaveLength(0);
   });
+
+  it("the Responses API's WebSocket mode opens its handshake the same way: refused too", async () => {
+    const { ResponsesWS } = await import('openai/resources/responses/ws');
+    const server = await scripted((_request, res) => json(res, 500, {}));
+    const client = wrap(new OpenAI({ apiKey: 'unused', baseURL: server.url }));
+    let error: unknown;
+    try {
+      const socket = new ResponsesWS(client);
+      error = await new Promise((resolve) => socket.on('error', resolve));
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'ERR_KEYMESH_UNSUPPORTED_CLIENT' });
+    expect(server.requests).toHaveLength(0);
+  });
 });
 
 describe('8. a pooled key only goes to the configured origin', () => {
