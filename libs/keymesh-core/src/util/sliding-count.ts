@@ -9,6 +9,9 @@ export class SlidingCount {
   readonly #bucketMs: number;
   /** Index (time / bucketMs) of the newest bucket. */
   #newest = -Infinity;
+  /** Where the newest bucket sits in the ring (`#newest % buckets`), and the epoch ms at which it ends. */
+  #at = 0;
+  #endsAt = -Infinity;
   #total = 0;
 
   constructor(
@@ -20,13 +23,14 @@ export class SlidingCount {
   }
 
   add(now: number, amount = 1): void {
-    this.#roll(now);
-    this.#counts[this.#newest % this.#counts.length] += amount;
+    // Within the newest bucket (the common case: many events per bucket) nothing rolls.
+    if (now >= this.#endsAt) this.#roll(now);
+    this.#counts[this.#at] += amount;
     this.#total += amount;
   }
 
   total(now: number): number {
-    this.#roll(now);
+    if (now >= this.#endsAt) this.#roll(now);
     return this.#total;
   }
 
@@ -46,5 +50,7 @@ export class SlidingCount {
       }
     }
     this.#newest = slot;
+    this.#at = slot % size;
+    this.#endsAt = (slot + 1) * this.#bucketMs;
   }
 }
