@@ -5,6 +5,7 @@ import { readRetryHint } from '../classify/rate-limit-headers.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import { isPoolExhaustedError } from '../errors/index.js';
 import { classifyGemini } from '../gemini/classify-gemini.js';
+import { isFromPool } from '../pool/from-pool.js';
 import { exhaustedResponse, type ExhaustedProblem } from './exhausted-response.js';
 
 /**
@@ -50,8 +51,9 @@ const TITLES: Record<UpstreamProblemKind, string> = {
  * What an HTTP service answers its own caller when a pooled call fails: `PoolExhaustedError` and
  * every error the wrapped SDKs raise once Keymesh has run out of keys or attempts, recognised by
  * shape (status, headers, request id, Keymesh codes) rather than `instanceof`, since the app may
- * load another copy of an SDK than the one it wrapped. `undefined` for anything else (the app's
- * own errors), which belongs to the next error handler.
+ * load another copy of an SDK than the one it wrapped — and only errors a pool handed back (a
+ * pool marks them as a request ends). `undefined` for anything else (the app's own errors, even
+ * of the same shape), which belongs to the next error handler.
  *
  * - no key can serve (`PoolExhaustedError`), or every attempt was rate limited or out of credit
  *   (upstream 429/402): **503 with `Retry-After`**. Not 429: the caller did not send too much;
@@ -70,6 +72,9 @@ export function errorResponse(error: unknown, now: number = Date.now()): ErrorAn
   if (code === ErrorCodes.POOL_CLOSED) return answer('shutting-down', 503, error);
   if (code === ErrorCodes.ATTEMPT_TIMEOUT || code === ErrorCodes.STREAM_IDLE) return answer('upstream-timeout', 504, error);
   if (code === ErrorCodes.STREAM_ERROR_EVENT) return answer('upstream-failed', 502, error);
+  // Only errors a pool handed back: the app's own errors of the same shape (a database's
+  // ECONNRESET, its own ApiError class) go to its next error handler.
+  if (!isFromPool(error)) return undefined;
   const shape = upstreamShape(error);
   if (shape === undefined) return undefined;
   const status = statusOf(error);

@@ -27,6 +27,7 @@ import type { PoolKey } from './pool-key.js';
 import { defaultScope, type RequestCost } from '../request/request-info.js';
 import { snapshotKey, type PoolSnapshot } from './snapshot.js';
 import { exhaustedError } from './exhaustion.js';
+import { markFromPool } from './from-pool.js';
 import { KeySet } from './key-set.js';
 import { KeyTransitions } from './key-transitions.js';
 import { StoreLink } from './store-link.js';
@@ -239,7 +240,7 @@ export class KeyPool {
       (outcome.kind === 'provider_trouble' && this.#retries !== undefined && !this.#retries.tryRetry(now));
     if (giveUp) {
       this.#failed(request, scope, startedAt, attempts, key, outcome.kind, outcome.status);
-      throw error;
+      throw markFromPool(error);
     }
     if (this.#events.has('request.retried')) this.#events.emit('request.retried', { pool: this.name, keyId: key.id, request, attempt: attempts, kind: outcome.kind, status: outcome.status, delayMs, at: now });
     return delayMs;
