@@ -9,7 +9,7 @@ import { isPoolExhaustedError } from '../errors/pool-exhausted-error.js';
 import { exhaustedResponse } from '../health/exhausted-response.js';
 import { maxErrorBodyLength } from '../http/http-status-error.js';
 import { UnsafeUrlError } from '../http/safe-url.js';
-import { neverAborted, type AttemptContext } from '../pool/attempt-context.js';
+import type { AttemptContext } from '../pool/attempt-context.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import type { PoolKey } from '../pool/pool-key.js';
 import type { ProviderName } from '../request/provider-reader.js';
@@ -17,6 +17,7 @@ import { readRequestInfo } from '../request/read-request.js';
 import { readFetchCall, type FetchCall } from './fetch-request.js';
 import { fetchProviders, type FetchProvider } from './fetch-providers.js';
 import { UpstreamStatusError } from './upstream-status-error.js';
+import { upstreamSignal } from '../adapters/upstream-signal.js';
 
 export interface FetchAdapterSettings {
   provider: ProviderName;
@@ -120,15 +121,6 @@ async function attempt(
     if (!call.replayable) markFinal(error);
     throw error;
   }
-}
-
-/**
- * The caller's signal reaches the upstream call and keeps governing a stream's body after the
- * attempt returns; under `attemptTimeoutMs` the attempt's own signal bounds the call too.
- */
-function upstreamSignal(caller: AbortSignal | undefined, attemptSignal: AbortSignal): AbortSignal | undefined {
-  if (attemptSignal === neverAborted || attemptSignal === caller) return caller;
-  return caller === undefined ? attemptSignal : AbortSignal.any([caller, attemptSignal]);
 }
 
 function isEventStream(response: Response): boolean {

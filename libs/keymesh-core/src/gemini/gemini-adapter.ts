@@ -7,9 +7,9 @@ import { checkStreamFailover, streamFailoverHeader } from '../adapters/stream-fa
 import { ConfigError } from '../errors/config-error.js';
 import { ErrorCodes } from '../errors/keymesh-error.js';
 import type { AttemptContext } from '../pool/attempt-context.js';
-import { neverAborted } from '../pool/attempt-context.js';
 import type { KeyPool } from '../pool/key-pool.js';
 import { classifyGemini } from './classify-gemini.js';
+import { upstreamSignal } from '../adapters/upstream-signal.js';
 
 type FetchFn = typeof fetch;
 /** genai's transport: `(url, requestInit, method, retryOptions, timeout, abortSignal, fetchFn)`. */
@@ -63,7 +63,7 @@ function routed(call: ApiCall, pool: KeyPool, options: AdapterOptions, stream: b
         const failover = requested !== null && stream ? checkStreamFailover(requested, `headers['${streamFailoverHeader}']`) : (options.streamFailover ?? 'first-event');
         try {
           // No genai retries (one retry owner); the fetch settles the body inside the attempt.
-          const result = await call.call(this, url, { ...init, headers }, method, undefined, timeout, ctx.signal === neverAborted ? signal : ctx.signal, settlingFetch(fetchFn, ctx, options, stream, failover));
+          const result = await call.call(this, url, { ...init, headers }, method, undefined, timeout, upstreamSignal(signal, ctx.signal), settlingFetch(fetchFn, ctx, options, stream, failover));
           // A stream's first item (not just its first bytes) is taken inside the attempt: an error
           // event or a dropped connection before any item reaches the caller still fails over.
           return stream && failover === 'first-event' ? await withFirstItem(result as AsyncIterable<unknown>) : result;

@@ -172,6 +172,18 @@ describe('stream: true', () => {
     expect([h.fake.countFor(SECRET_A), h.fake.countFor(SECRET_B)]).toEqual([2, 0]);
   });
 
+  it('under attemptTimeoutMs too, a caller abort after the first chunk ends the stream promptly (the attempt\'s own signal is gone by then)', async () => {
+    const h = await start({ a: { kind: 'stream_stall', afterChunks: 1 }, b: okB, pool: { idleTimeoutMs: 5_000, attemptTimeoutMs: 10_000 } });
+    const controller = new AbortController();
+    const stream = await h.client.chat.completions.create({ model: MODEL, messages: MESSAGES, stream: true }, { signal: controller.signal });
+    setTimeout(() => controller.abort(), 30);
+    const started = Date.now();
+    const { deltas } = await drain(stream);
+    expect(deltas).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000); // the abort, not the 5 s idle timeout, ended it
+    expect([h.fake.countFor(SECRET_A), h.fake.countFor(SECRET_B)]).toEqual([1, 0]);
+  });
+
   it('breaking out of a stream early ends it without an error or a retry', async () => {
     const h = await start({ a: { kind: 'stream_stall', afterChunks: 2 }, b: okB, pool: { idleTimeoutMs: 100 } });
     const stream = await streamChat(h.client);
