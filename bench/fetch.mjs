@@ -128,7 +128,7 @@ const base = {
 
 const tables = [
   table(
-    'fetch. µs added per call by keymeshFetch (3 keys, in-process canned upstream), beside the SDK adapter',
+    '11. µs added per call by keymeshFetch (3 keys, in-process canned upstream), beside the SDK adapter',
     ['subject', 'without Keymesh µs/call', 'added by Keymesh µs/call', 'added, CPU µs/call'],
     [
       ['fetch, JSON answer (read in full)', fmt.us(base.json), fmt.us(added.json), fmt.us(cpuAdded.json)],
@@ -140,7 +140,7 @@ const tables = [
   ),
 ];
 const targets = [
-  target('fetch-json', 'fetch. keymeshFetch: µs added per call (JSON answer)', `≤ ${targetUs} µs`, `${fmt.us(added.json)} µs`, added.json <= targetUs, `+${fmt.us(added.json - targetUs)} µs`),
-  target('fetch-sse', 'fetch. keymeshFetch: µs added per call (SSE answer)', `≤ ${targetUs} µs`, `${fmt.us(added.sse)} µs`, added.sse <= targetUs, `+${fmt.us(added.sse - targetUs)} µs`),
+  target('fetch-json', '11. keymeshFetch: µs added per call (JSON answer)', `≤ ${targetUs} µs`, `${fmt.us(added.json)} µs`, added.json <= targetUs, `+${fmt.us(added.json - targetUs)} µs`),
+  target('fetch-sse', '11. keymeshFetch: µs added per call (SSE answer)', `≤ ${targetUs} µs`, `${fmt.us(added.sse)} µs`, added.sse <= targetUs, `+${fmt.us(added.sse - targetUs)} µs`),
 ];
 finish('fetch', { base, added, cpuAdded, tables, targets });

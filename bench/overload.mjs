@@ -147,7 +147,7 @@ async function overload() {
   return {
     tables: [
       table(
-        `8a. Overload in virtual time: capacity ${perKey * keyCount} requests/s (${keyCount} keys × ${perKey} a ${windowMs / 1000} s window), offered 1.5× as a Poisson stream, retry.budgetMs ${budgetMs / 1000} s, ${durationMs / 1000} s (first ${warmupMs / 1000} s not counted)`,
+        `10a. Overload in virtual time: capacity ${perKey * keyCount} requests/s (${keyCount} keys × ${perKey} a ${windowMs / 1000} s window), offered 1.5× as a Poisson stream, retry.budgetMs ${budgetMs / 1000} s, ${durationMs / 1000} s (first ${warmupMs / 1000} s not counted)`,
         ['', 'keymesh (default overload)', 'overload: false'],
         [
           ['served upstream / capacity', fmt.pct(k.share), fmt.pct(off.share)],
@@ -162,9 +162,9 @@ async function overload() {
       ),
     ],
     targets: [
-      target('overload-virtual-capacity', '8a. overload (virtual time): served / capacity', '≥ 95 %', fmt.pct(k.share), k.share >= 0.95, fmt.pct(0.95 - k.share)),
-      target('overload-virtual-refused', '8a. overload (virtual time): refused callers learn it (median)', `≤ ${refusedGoal} ms`, `${fmt.ms(k.callers.failedP50)} ms`, !(k.callers.failedP50 > refusedGoal), `${fmt.ms(k.callers.failedP50 - refusedGoal)} ms`),
-      target('overload-virtual-served-p50', '8a. overload (virtual time): served callers p50', `≤ ${servedGoal} ms`, `${fmt.ms(k.callers.p50)} ms`, k.callers.p50 <= servedGoal, `${fmt.ms(k.callers.p50 - servedGoal)} ms`),
+      target('overload-virtual-capacity', '10a. overload (virtual time): served / capacity', '≥ 95 %', fmt.pct(k.share), k.share >= 0.95, fmt.pct(0.95 - k.share)),
+      target('overload-virtual-refused', '10a. overload (virtual time): refused callers learn it (median)', `≤ ${refusedGoal} ms`, `${fmt.ms(k.callers.failedP50)} ms`, !(k.callers.failedP50 > refusedGoal), `${fmt.ms(k.callers.failedP50 - refusedGoal)} ms`),
+      target('overload-virtual-served-p50', '10a. overload (virtual time): served callers p50', `≤ ${servedGoal} ms`, `${fmt.ms(k.callers.p50)} ms`, k.callers.p50 <= servedGoal, `${fmt.ms(k.callers.p50 - servedGoal)} ms`),
     ],
   };
 }
@@ -213,7 +213,7 @@ async function outage() {
   return {
     tables: [
       table(
-        `8b. Outage in virtual time: ${keyCount} keys, ${perSecond} requests/s; every call answers 503 for ${outageMs / 1000} s after ${before / 1000} s, then the provider recovers (${after / 1000} s more)`,
+        `10b. Outage in virtual time: ${keyCount} keys, ${perSecond} requests/s; every call answers 503 for ${outageMs / 1000} s after ${before / 1000} s, then the provider recovers (${after / 1000} s more)`,
         ['', 'keymesh (default retry budget)', 'retry.budget: false'],
         [
           ['upstream calls per request during the outage', k.perRequest.toFixed(3), off.perRequest.toFixed(3)],
@@ -226,9 +226,9 @@ async function outage() {
       ),
     ],
     targets: [
-      target('outage-virtual-calls', '8b. outage (virtual time): upstream calls per request during the outage', '≤ 1.3', k.perRequest.toFixed(3), k.perRequest <= 1.3, (k.perRequest - 1.3).toFixed(3)),
-      target('outage-virtual-sidelined', '8b. outage (virtual time): keys sidelined when the provider recovers', '0', String(k.sidelined), k.sidelined === 0, `${k.sidelined} keys`),
-      target('outage-virtual-recovery', `8b. outage (virtual time): first ${firstAfter} requests after recovery succeed on their first attempt`, `${firstAfter} / ${firstAfter}`, `${k.firstAttempt} / ${firstAfter}`, firstOk, `${firstAfter - k.firstAttempt} did not`),
+      target('outage-virtual-calls', '10b. outage (virtual time): upstream calls per request during the outage', '≤ 1.3', k.perRequest.toFixed(3), k.perRequest <= 1.3, (k.perRequest - 1.3).toFixed(3)),
+      target('outage-virtual-sidelined', '10b. outage (virtual time): keys sidelined when the provider recovers', '0', String(k.sidelined), k.sidelined === 0, `${k.sidelined} keys`),
+      target('outage-virtual-recovery', `10b. outage (virtual time): first ${firstAfter} requests after recovery succeed on their first attempt`, `${firstAfter} / ${firstAfter}`, `${k.firstAttempt} / ${firstAfter}`, firstOk, `${firstAfter - k.firstAttempt} did not`),
     ],
   };
 }

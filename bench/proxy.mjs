@@ -135,7 +135,7 @@ for (const agent of Object.values(agents)) agent.destroy();
 
 const tables = [
   table(
-    '7. @keymesh/proxy on loopback: added over calling the fake provider directly',
+    '13. @keymesh/proxy on loopback: added over calling the fake provider directly',
     ['measure', 'direct', 'through the proxy', 'added / ratio', 'target'],
     [
       ['sequential latency p50', `${fmt.ms(quantile(seq.direct, 0.5))} ms`, `${fmt.ms(quantile(seq.proxied, 0.5))} ms`, `+${added.p50.toFixed(3)} ms`, '≤ 0.2 ms added'],
@@ -147,8 +147,8 @@ const tables = [
   ),
 ];
 const targets7 = [
-  target('proxy-p50', '7. proxy: p50 latency added on loopback (sequential)', '≤ 0.2 ms', `+${added.p50.toFixed(3)} ms`, added.p50 <= 0.2, `+${(added.p50 - 0.2).toFixed(3)} ms`),
-  target('proxy-throughput', '7. proxy: throughput at 50 concurrent vs direct', '≥ 0.90×', fmt.ratio(throughputRatio), throughputRatio >= 0.9, `${fmt.pct(0.9 - throughputRatio)} short`),
-  target('proxy-memory', `7. proxy: RSS growth over ${fmt.int(memoryRequests)} requests`, '≤ 10 MiB', `${growthMiB.toFixed(1)} MiB`, growthMiB <= 10, `+${(growthMiB - 10).toFixed(1)} MiB`),
+  target('proxy-p50', '13. proxy: p50 latency added on loopback (sequential)', '≤ 0.2 ms', `+${added.p50.toFixed(3)} ms`, added.p50 <= 0.2, `+${(added.p50 - 0.2).toFixed(3)} ms`),
+  target('proxy-throughput', '13. proxy: throughput at 50 concurrent vs direct', '≥ 0.90×', fmt.ratio(throughputRatio), throughputRatio >= 0.9, `${fmt.pct(0.9 - throughputRatio)} short`),
+  target('proxy-memory', `13. proxy: RSS growth over ${fmt.int(memoryRequests)} requests`, '≤ 10 MiB', `${growthMiB.toFixed(1)} MiB`, growthMiB <= 10, `+${(growthMiB - 10).toFixed(1)} MiB`),
 ];
 finish('proxy', { seq: { direct: quantile(seq.direct, 0.5), proxied: quantile(seq.proxied, 0.5) }, added, throughput, rss, tables, targets: targets7 });

@@ -177,6 +177,10 @@ export function renderResults(results) {
   quotaSection('7. Quota admission: tokens, overload, outage (vs plain SDK clients)', b['quota-admission']);
   if (b.otel) section('8. OpenTelemetry instrumentation (@keymesh/opentelemetry)', b.otel);
   if (b['sdk-path']) section('9. The SDK path: CPU added per wrapped SDK call and per keymeshFetch call', b['sdk-path']);
+  if (b.overload) section('10. Overload and outage in virtual time (issue 15)', b.overload);
+  if (b.fetch) section('11. keymeshFetch beside a bare fetch, the AI SDK and the SDK adapter', b.fetch);
+  if (b['stream-headers']) section('12. Time to headers of a stream', b['stream-headers']);
+  if (b.proxy) section('13. @keymesh/proxy on loopback', b.proxy);
   out.push(designNotes);
   out.push(methodNotes);
   return out.join('\n');

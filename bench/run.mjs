@@ -23,6 +23,12 @@ const benchmarks = [
   { name: 'otel', file: 'otel.mjs', flags: [] },
   // Issue 16: CPU µs each SDK adapter and keymeshFetch add per call over the bare SDK / fetch.
   { name: 'sdk-path', file: 'sdk-path.mjs', flags: [] },
+  // Issue 15 in virtual time: overload (fast refusal, short queue) and a provider-wide outage.
+  { name: 'overload', file: 'overload.mjs', flags: [] },
+  // Issue 17: keymeshFetch over a bare canned fetch, beside the AI SDK and the SDK adapter.
+  { name: 'fetch', file: 'fetch.mjs', flags: [] },
+  // Issue 12: time to headers of a stream, first-event failover vs streamFailover 'headers'.
+  { name: 'stream-headers', file: 'stream-headers.mjs', flags: [] },
   // @keymesh/proxy: the sidecar's added latency, throughput and memory, over real sockets.
   { name: 'proxy', file: 'proxy.mjs', flags: [] },
 ];
