@@ -5,10 +5,12 @@
  * one header value), and a `null` value removes a client-level header, as Stainless SDKs read it.
  */
 export function withCredential(headers: unknown, credential: Readonly<Record<string, string | null>>): Record<string, unknown> {
-  const replaced = new Set(Object.keys(credential).map((name) => name.toLowerCase()));
+  // Most calls carry no per-request headers: the credential object (made for this attempt) is the whole set.
+  if (headers === undefined || headers === null || typeof headers !== 'object') return { ...credential };
+  const replaced = Object.keys(credential).map((name) => name.toLowerCase());
   const merged: Record<string, unknown> = {};
   for (const [name, value] of entriesOf(headers)) {
-    if (!replaced.has(name.toLowerCase())) merged[name] = value;
+    if (!replaced.includes(name.toLowerCase())) merged[name] = value;
   }
   return Object.assign(merged, credential);
 }
