@@ -30,12 +30,10 @@ cache. priority reuses one key, so it stays within the target.
   memory. Over the runs of this benchmark it measured 1.2–1.7×, and in a process that loads only Keymesh 1.1–1.2×;
   so it meets the target in some runs and misses it in others.`,
   'sdk-3': `This cost is in the SDK adapter (\`adapters/\`, outside the pool); the pool's part is the \`pool.execute\`
-figure. In a CPU profile of wrapped calls, about half of what the wrapper adds (~23 µs) is \`settleResponse\`, which
-reads the whole body inside the attempt so that a body dropped half-way fails over to another key. Most of that is
-constructing a new \`Response\` around the buffered body (~14 µs: undici copies the headers), and the rest is the read
-itself, with a timer per chunk. Parsing the rate-limit headers for \`ctx.observe\` takes ~1 µs, and the SDK does extra
-work for the per-request credential header. Building the replacement \`Response\` more cheaply is where the adapter could
-save most. For scale, the unwrapped in-process call takes about 100 µs, and a real LLM call hundreds of milliseconds.`,
+figure. Issue 16 removed its largest pieces (a new \`Response\` built around every buffered body, a timer and a
+\`Promise.race\` per chunk, the whole answer decoded to find its usage); what is left, and why, is broken down per
+adapter in section 9 and under the sdk-path targets. For scale, the unwrapped in-process call takes about 100 µs,
+and a real LLM call hundreds of milliseconds.`,
   'sdk-path': `What a wrapped call adds was profiled per function (\`node --cpu-prof\`, the wrapped and the unwrapped call
 in separate processes, time per call compared function by function; openai non-stream). After issue 16's changes
 (the provider's own \`Response\` is kept and its body served from the bytes read — no new \`Response\`, no header
