@@ -187,13 +187,13 @@ const measured = await measure();
 const rows = Object.entries(measured).map(([name, m]) => [name, fmt.us(m.plainUs), fmt.us(m.pooledUs), fmt.us(m.addedUs), fmt.ratio(m.pooledUs / m.plainUs)]);
 const tables = [
   table(
-    'sdk. CPU µs added per call by each SDK adapter and by keymeshFetch (3 keys, in-process canned upstream)',
+    '9. CPU µs added per call by each SDK adapter and by keymeshFetch (3 keys, in-process canned upstream)',
     ['subject', 'unwrapped CPU µs/call', 'wrapped CPU µs/call', 'added µs', 'wrapped / unwrapped'],
     rows,
     `openai@7 chat.completions.create, @anthropic-ai/sdk@1 messages.create, @google/genai@3 generateContent (stream: 3 events, iterated to the end) and keymeshFetch (a chat completion as the AI SDK sends it, answer read to the end), each over the same canned \`fetch\` unwrapped. Process CPU time (user + system), medians over ${runs} interleaved runs × ${callsPerRun} calls; "added" is the median of per-run differences. Target: ≤ ${targetUs} µs added per call.`,
   ),
 ];
 const targets = Object.entries(measured).map(([name, m]) =>
-  target('sdk-path', `sdk. ${name}: CPU µs added per call`, `≤ ${targetUs} µs`, `${fmt.us(m.addedUs)} µs`, m.addedUs <= targetUs, `+${fmt.us(m.addedUs - targetUs)} µs`),
+  target('sdk-path', `9. ${name}: CPU µs added per call`, `≤ ${targetUs} µs`, `${fmt.us(m.addedUs)} µs`, m.addedUs <= targetUs, `+${fmt.us(m.addedUs - targetUs)} µs`),
 );
 finish('sdk-path', { measured, tables, targets });
