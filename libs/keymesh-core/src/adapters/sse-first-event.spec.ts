@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { errorInFirstEvent, firstEvent } from './sse-first-event.js';
 
 describe('firstEvent: what the SDK decoders dispatch', () => {
@@ -57,5 +57,17 @@ describe('errorInFirstEvent', () => {
 
   it('a normal first event is not an error', () => {
     expect(errorInFirstEvent('data: {"choices":[]}\n\n')).toBeUndefined();
+  });
+
+  it('a first event that names no error is not even parsed (the common case costs no JSON.parse)', () => {
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(errorInFirstEvent(`data: ${JSON.stringify({ choices: [{ delta: { content: 'an "error" in the text' } }] })}\n\n`)).toBeUndefined();
+      expect(parse).not.toHaveBeenCalled();
+      expect(errorInFirstEvent(`data: ${JSON.stringify({ error: { type: 'server_error', message: 'boom' } })}\n\n`)).toMatchObject({ type: 'server_error' });
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
   });
 });

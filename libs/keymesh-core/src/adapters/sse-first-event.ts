@@ -53,6 +53,8 @@ const movesOn = /^(server_error|api_error|overloaded_error|internal_error|intern
 export function errorInFirstEvent(text: string): StreamErrorEventError | undefined {
   const event = firstEvent(text);
   if (event === undefined) return undefined;
+  // An ordinary first event (most streams) names no error: it is not parsed only to find none.
+  if (event.name !== 'error' && !event.data.includes('"error"')) return undefined;
   const payload = json(event.data);
   // Wrapped (`{ error: { … } }`), or flat in a named error event (`event: error` + `{ type: 'error', code, message }`, OpenAI Responses).
   const error = (payload?.error ?? (event.name === 'error' ? payload : undefined)) as Record<string, unknown> | undefined;
