@@ -58,11 +58,42 @@ export class Limit {
   sends: Float64Array | undefined;
   readonly #pending: Reservation[] = [];
   #head = 0;
+  /**
+   * Capacity held for the request at the head of this scope's line (at most one: one head per
+   * scope, one limit per scope and group), counted against every other request from `#heldFrom`,
+   * the time the head expects to fit: the window it waits for is kept for it, while the window
+   * before that still serves smaller requests behind it (backfilling).
+   */
+  #held: RequestCost | undefined;
+  #heldFrom = Infinity;
+  #holder: object | undefined;
 
   constructor(readonly scope: string) {}
 
   get pendingCount(): number {
     return this.#pending.length - this.#head;
+  }
+
+  /** Whether capacity is held for the head of the line (tests and snapshots). */
+  get held(): boolean {
+    return this.#held !== undefined;
+  }
+
+  /**
+   * Holds `cost` for the head of the line, counted against other requests from `from` (epoch ms):
+   * when the head's window comes, nobody behind it takes what it needs. Replaces an earlier hold.
+   */
+  hold(holder: object, cost: RequestCost | undefined, from: number): void {
+    this.#holder = holder;
+    this.#held = cost ?? {};
+    this.#heldFrom = from;
+  }
+
+  /** The head got its turn or left the line: what it held is free again (a hold of another holder stays). */
+  unhold(holder?: object): void {
+    if (holder !== undefined && holder !== this.#holder) return;
+    this.#holder = this.#held = undefined;
+    this.#heldFrom = Infinity;
   }
 
   /** Claims the request's cost on this limit. Only reserves once a reading exists to reserve against. */
@@ -90,6 +121,7 @@ export class Limit {
 
   /** Every open claim, released at once (pool close): none leaks, none is released twice. */
   releaseAll(): void {
+    this.unhold();
     for (let i = this.#head; i < this.#pending.length; i++) {
       const holder = this.#pending[i]!;
       if (holder.reserved) {
@@ -137,19 +169,21 @@ export class Limit {
   admits(cost: RequestCost | undefined, now: number): boolean {
     if (this.cooldownUntil > now) return false;
     if (this.known === 0) return true;
+    const holding = this.#heldFrom <= now;
     for (let d = 0; d < dimensionCount; d++) {
       if ((this.known & (1 << d)) === 0) continue;
       let need = costIn(cost, d);
       if (need === 0) continue;
+      const held = holding ? this.#heldIn(d) : 0;
       const resetAt = this.resetAt[d]!;
       if (resetAt <= now) {
-        if (this.#freshWindowBlocks(d, need)) return false;
+        if (this.#freshWindowBlocks(d, need, held)) return false;
         continue;
       }
       const whole = this.whole[d]!;
       if (need > whole) need = whole;
-      if (this.remaining[d]! - this.reserved[d]! >= need) continue;
-      if (Number.isNaN(resetAt) && this.reserved[d] === 0) continue;
+      if (this.remaining[d]! - this.reserved[d]! - held >= need) continue;
+      if (Number.isNaN(resetAt) && this.reserved[d] === 0 && held === 0) continue;
       return false;
     }
     return true;
@@ -162,19 +196,21 @@ export class Limit {
    */
   freeAt(cost: RequestCost | undefined, now: number): number {
     let at = this.cooldownUntil > now ? this.cooldownUntil : now;
+    const holding = this.#heldFrom <= now;
     for (let d = 0; d < dimensionCount; d++) {
       if ((this.known & (1 << d)) === 0) continue;
       let need = costIn(cost, d);
       const resetAt = this.resetAt[d]!;
       if (need === 0) continue;
+      const held = holding ? this.#heldIn(d) : 0;
       if (resetAt <= now) {
-        // A fresh window held by claims in flight: only their answers free it.
-        if (this.#freshWindowBlocks(d, need)) at = Infinity;
+        // A fresh window taken by claims in flight or held for the head: only answers free it.
+        if (this.#freshWindowBlocks(d, need, held)) at = Infinity;
         continue;
       }
       const whole = this.whole[d]!;
       if (need > whole) need = whole;
-      if (this.remaining[d]! - this.reserved[d]! >= need) continue;
+      if (this.remaining[d]! - this.reserved[d]! - held >= need) continue;
       at = Number.isNaN(resetAt) ? Infinity : Math.max(at, resetAt);
     }
     return at;
@@ -190,10 +226,17 @@ export class Limit {
    * Once its window has reset, a dimension holds its whole limit again (when the provider said it)
    * less the claims sent into it, so the requests that waited for the reset do not all rush it.
    */
-  #freshWindowBlocks(d: number, need: number): boolean {
+  #freshWindowBlocks(d: number, need: number, held: number): boolean {
     const whole = this.whole[d]!;
-    const reserved = this.reserved[d]!;
-    return !Number.isNaN(whole) && reserved !== 0 && whole - reserved < Math.min(need, whole);
+    const taken = this.reserved[d]! + held;
+    return !Number.isNaN(whole) && taken !== 0 && whole - taken < Math.min(need, whole);
+  }
+
+  /** What the hold takes in dimension `d`: the head's cost, at most the whole limit (a larger head needs the whole window). */
+  #heldIn(d: number): number {
+    const held = this.#held === undefined ? 0 : costIn(this.#held, d);
+    const whole = this.whole[d]!;
+    return held > whole ? whole : held;
   }
 
   #drop(cost: RequestCost | undefined): void {

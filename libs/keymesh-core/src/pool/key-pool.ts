@@ -175,9 +175,9 @@ export class KeyPool {
     for (let now = startedAt; ; now = this.#clock.now()) {
       // 1. Select a key whose limit for the scope can take the request's cost (after a failure,
       // another key when one can serve), or wait for one inside the budget.
-      const key = !this.#queue.mayServe(scope, turn) ? undefined : this.#keys.select(now, scope, cost, last === undefined ? 0 : request);
+      const key = !this.#queue.mayServe(scope, turn, now) ? undefined : this.#keys.select(now, scope, cost, last === undefined ? 0 : request);
       if (key === undefined) {
-        turn = await this.#waitForKey(turn, now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope);
+        turn = await this.#waitForKey(turn, now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope, cost);
         continue;
       }
       if (this.#store.admit !== undefined && !(await this.#admitted(key, now, scope))) continue;
@@ -405,10 +405,13 @@ export class KeyPool {
     last: Failure | undefined,
     request: number,
     scope: string,
+    cost: RequestCost | undefined,
   ): Promise<Waiter> {
     const earliest = this.#keys.earliestWake();
+    // Whether it just selected and found no key (rather than queued behind others without trying).
+    const tried = this.#queue.mayServe(scope, turn, now);
     // Others ahead in line, or keys with requests in flight: a key may free up at any moment.
-    const anyMoment = this.#keys.busyCount > 0 || !this.#queue.mayServe(scope, turn);
+    const anyMoment = this.#keys.busyCount > 0 || (turn === undefined && this.#queue.length(scope) > 0);
     let refusedMs: number | undefined;
     if ((anyMoment && now < deadline) || earliest <= deadline) {
       // Only a request about to join the line can be refused: one already in it keeps its place.
@@ -416,10 +419,11 @@ export class KeyPool {
         refusedMs = this.#overload.refusal({ headAgeMs: this.#headAgeMs(now), ahead: this.#queue.size, freeInMs: anyMoment ? 0 : Math.max(0, earliest - now) }, now);
       }
       if (refusedMs === undefined) {
-        turn ??= this.#queue.place(scope);
+        turn ??= this.#queue.place(scope, cost);
         this.#queue.alarm(earliest);
         try {
-          await this.#queue.wait(turn, deadline, signal);
+          // The limit that frees soonest for its cost: the head of the line holds capacity there (backfilling).
+          await this.#queue.wait(turn, deadline, signal, tried ? this.#keys.blockedBy : undefined);
         } catch (reason) {
           this.#failed(request, scope, startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
           throw reason;

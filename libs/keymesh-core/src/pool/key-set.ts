@@ -1,6 +1,7 @@
 import { advance } from '../breaker/breaker.js';
 import { closedBreaker } from '../breaker/breaker-state.js';
 import type { Clock } from '../clock.js';
+import type { Limit } from '../limits/limit.js';
 import { QuotaGroup } from '../limits/quota-group.js';
 import type { RequestCost } from '../request/request-info.js';
 import type { SelectionStrategy } from '../strategies/strategy.js';
@@ -47,6 +48,8 @@ export class KeySet {
   /** After a `select` that found no key: when the request's scope frees on a skipped key, and whether answers in flight may free it sooner. */
   #scopeWake = Infinity;
   #scopeBusy = false;
+  /** After a `select` that found no key: the skipped limit that frees soonest for the cost (the wait queue holds it for its head). */
+  #scopeBlocker: Limit | undefined;
 
   constructor(
     private readonly strategy: SelectionStrategy<KeyEntry>,
@@ -123,6 +126,7 @@ export class KeySet {
     // What `earliestWake` and `busyCount` say after a select that found nothing.
     this.#scopeWake = Infinity;
     this.#scopeBusy = false;
+    this.#scopeBlocker = undefined;
     return key === undefined ? undefined : this.#selectSkipping(key, now, scope, cost, request);
   }
 
@@ -142,6 +146,7 @@ export class KeySet {
       } else {
         limit.blocking = true;
         const at = limit.freeAt(cost, now);
+        if (at < this.#scopeWake || this.#scopeBlocker === undefined) this.#scopeBlocker = limit;
         if (at < this.#scopeWake) this.#scopeWake = at;
         if (limit.pendingCount > 0) this.#scopeBusy = true;
       }
@@ -154,6 +159,7 @@ export class KeySet {
     if (picked !== undefined) {
       this.#scopeWake = Infinity;
       this.#scopeBusy = false;
+      this.#scopeBlocker = undefined;
     }
     return picked;
   }
@@ -167,6 +173,14 @@ export class KeySet {
    * Epoch ms when the next sidelined key frees up (or, after a `select` that found none, the
    * request's scope on a skipped key); Infinity when none will by itself.
    */
+  /**
+   * After a `select` that found no key: the limit of a ready key that frees soonest for the
+   * request's cost; undefined when no ready key was turned away by its limit (none was ready).
+   */
+  get blockedBy(): Limit | undefined {
+    return this.#scopeBlocker;
+  }
+
   earliestWake(): number {
     const at = this.#wake.peek()?.wakeAt ?? Infinity;
     return at < this.#scopeWake ? at : this.#scopeWake;

@@ -1,9 +1,19 @@
 import type { Clock } from '../clock.js';
+import { costIn, dimensionCount } from '../limits/dimensions.js';
+import type { Limit } from '../limits/limit.js';
+import type { RequestCost } from '../request/request-info.js';
+
+/**
+ * How many waiters one pass over a line may pass over (tried without finding a key, or skipped
+ * because they cost at least as much as one that found none) before it stops: the look-ahead of
+ * backfilling, which keeps a wake O(served + lookAhead) however long the line.
+ */
+export const lookAhead = 16;
 
 /**
  * One request's place in line while it waits for a key. `turn` means it was woken and may select a
- * key ahead of everyone of its scope who came later; it then either gets one (`served`) or goes
- * back to its place (`wait` again), so a wake that finds nothing costs it nothing.
+ * key now; it then either gets one (`served`) or goes back to waiting in its place (`wait`
+ * again), so a wake that finds nothing costs it nothing. It stays linked in line throughout.
  */
 export class Waiter {
   state: 'out' | 'waiting' | 'turn' = 'out';
@@ -14,8 +24,11 @@ export class Waiter {
   // One wait's settlement, kept on the waiter rather than in closures: a line can hold thousands.
   resolve: (() => void) | undefined;
   reject: ((reason: unknown) => void) | undefined;
+  /** The deadline timer, armed once when it joins and kept across turns. */
   timer: unknown;
   signal: AbortSignal | undefined;
+  /** The limit holding capacity for it while it leads the line and fits nowhere. */
+  holds: Limit | undefined;
   readonly onAbort = (): void => this.queue.abort(this);
 
   constructor(
@@ -23,31 +36,57 @@ export class Waiter {
     readonly scope: string,
     /** Arrival order: a smaller number came first. */
     readonly seq: number,
+    /** What the request costs: a waiter costing at least as much as one that found no key is not woken in the same pass. */
+    readonly cost: RequestCost | undefined,
   ) {}
 }
 
-/** The waiters of one scope, oldest first, and the woken ones that have not chosen yet. */
+/**
+ * The waiters of one scope, oldest first, and the pass that gives them turns. A pass walks the
+ * line from its head, one turn at a time (`scanner`): a served waiter hands the turn to the one
+ * behind it, and so does one that found no key (backfilling), until `lookAhead` were passed over
+ * or the line ends. A wake during a pass restarts it from the head once the turn comes back.
+ */
 class Line {
   head: Waiter | undefined;
   tail: Waiter | undefined;
-  waiting = 0;
-  turns = 0;
+  count = 0;
+  scanner: Waiter | undefined;
+  misses = 0;
+  /** The cost of a waiter that found no key in this pass: those costing at least as much are passed over. */
+  floor: RequestCost | undefined;
+  rescan = false;
+  /** Every waiter in line has tried since the last wake and found nothing: a newcomer may try too. */
+  exhausted = false;
+}
+
+const noCost: RequestCost = {};
+
+/** Whether `a` costs at least as much as `b` in every dimension (so cannot fit where `b` did not). */
+function costsAtLeast(a: RequestCost | undefined, b: RequestCost): boolean {
+  for (let d = 1; d < dimensionCount; d++) if (costIn(a, d) < costIn(b, d)) return false;
+  return true;
 }
 
 /**
- * Requests waiting for a key, served first come, first served per scope. Nobody is woken "just in
- * case": a key freeing wakes the head of the line (`wake`), and each waiter that gets a key passes
- * the turn to the next (`served`), so exactly as many wake as can be served, plus at most one that
- * finds nothing and goes back to its place. Newcomers of a scope queue behind its line rather than
- * take a key its woken head is about to take (`mayServe`). One alarm wakes the heads when a
- * sidelined key's time comes; each waiter's own timer is only its deadline.
+ * Requests waiting for a key, in arrival order per scope, with backfilling. Arrival order is the
+ * rule: a wake (a key or a limit freed up) gives the turn to the head of the line first, and each
+ * waiter that gets a key hands the turn to the next, so as many wake as can be served. A waiter
+ * that fits on no key keeps its place and hands the turn on, so smaller requests behind it use the
+ * leftover capacity instead of wasting it (head-of-line blocking); among waiters that some key can
+ * take, the older goes first. So a large head is not starved, it holds capacity on the limit that
+ * frees soonest for it, from the time it frees (the reset it waits for): others may still use that
+ * limit's current window, but not what the head needs of the next. A newcomer queues behind the
+ * line, unless everyone in it tried since the last wake and found nothing. One alarm wakes the
+ * lines when a sidelined key's time comes; each waiter's own timer is only its deadline.
  */
 export class WaitQueue {
   readonly #lines = new Map<string, Line>();
   #seq = 0;
-  /** Waiters in line plus woken ones that have not chosen yet, over all scopes. */
+  /** Waiters in line, including those holding a turn, over all scopes. */
   #size = 0;
   #alarm: { at: number; handle: unknown } | undefined;
+  #closed: unknown;
 
   constructor(private readonly clock: Clock) {}
 
@@ -58,8 +97,7 @@ export class WaitQueue {
 
   /** Requests of `scope` in line or holding a turn. */
   length(scope: string): number {
-    const line = this.#lines.get(scope);
-    return line === undefined ? 0 : line.waiting + line.turns;
+    return this.#lines.get(scope)?.count ?? 0;
   }
 
   /** Epoch ms when the longest-waiting request of any scope joined the line; undefined when nobody waits. */
@@ -73,102 +111,109 @@ export class WaitQueue {
   }
 
   /**
-   * Whether a request of `scope` may select a key now: nobody of its scope is ahead of it, or it
-   * holds the turn. With no waiter at all (the common case) this is one comparison.
+   * Whether a request of `scope` may select a key now: it holds the turn, or it is new and nobody
+   * of its scope could be served ahead of it (no line, or everyone in it tried since the last wake
+   * and found nothing, and no alarm is due). With no waiter at all (the common case) this is one
+   * comparison.
    */
-  mayServe(scope: string, waiter: Waiter | undefined): boolean {
+  mayServe(scope: string, waiter: Waiter | undefined, now: number): boolean {
     if (this.#size === 0) return true;
-    if (waiter !== undefined && waiter.state === 'turn') return true;
-    return !this.#lines.has(scope);
+    if (waiter !== undefined) return waiter.state === 'turn';
+    const line = this.#lines.get(scope);
+    return line === undefined || (line.exhausted && line.scanner === undefined && (this.#alarm === undefined || this.#alarm.at > now));
   }
 
-  /** A place at the back of the line of `scope`, for a request about to wait. */
-  place(scope: string): Waiter {
-    return new Waiter(this, scope, ++this.#seq);
+  /** A place at the back of the line of `scope`, for a request of `cost` about to wait. */
+  place(scope: string, cost?: RequestCost): Waiter {
+    return new Waiter(this, scope, ++this.#seq, cost);
   }
 
   /**
-   * Waits in line until the waiter's turn (`wake`), or until `until` (epoch ms), when it also gets
-   * the turn so it can try once more before its deadline. A waiter that had the turn and found no
-   * key goes back to its place, ahead of those who came after it. Rejects with the signal's reason
-   * on abort, and with the error of `failAll` on close.
+   * Waits in line until the waiter's turn, or until `until` (epoch ms), when it also gets the turn
+   * so it can try once more before its deadline. A waiter back from a turn that found no key keeps
+   * its place; `blockedBy` is the limit that frees soonest for its cost (undefined when no key was
+   * ready at all, so nobody behind it can be served either and the pass ends). The head of the line
+   * holds capacity there. Rejects with the signal's reason on abort, with `failAll`'s error on close.
    */
-  wait(waiter: Waiter, until: number, signal: AbortSignal | undefined): Promise<void> {
-    if (signal?.aborted) {
+  wait(waiter: Waiter, until: number, signal: AbortSignal | undefined, blockedBy?: Limit): Promise<void> {
+    if (signal?.aborted || this.#closed !== undefined) {
+      const reason = signal?.aborted ? signal.reason : this.#closed;
       this.leave(waiter);
-      return Promise.reject(signal.reason);
+      return Promise.reject(reason);
     }
-    const line = this.#lineOf(waiter.scope);
-    if (waiter.state === 'turn') {
-      line.turns--;
-      this.#size--;
-    } else if (waiter.state === 'out') {
-      waiter.queuedAt = this.clock.now();
+    const now = this.clock.now();
+    let line = this.#lines.get(waiter.scope);
+    if (waiter.state === 'out') {
+      if (line === undefined) {
+        // A new line starts exhausted: its only waiter just tried and found nothing.
+        this.#lines.set(waiter.scope, (line = new Line()));
+        line.exhausted = true;
+      }
+      this.#link(line, waiter);
+      waiter.queuedAt = now;
+      waiter.signal = signal;
+      signal?.addEventListener('abort', waiter.onAbort, { once: true });
+    } else if (waiter.state === 'turn') {
+      waiter.state = 'waiting';
     } else {
       throw new Error('A waiter waits once at a time.');
     }
-    this.#link(line, waiter);
-    return new Promise<void>((resolve, reject) => {
+    line ??= this.#lines.get(waiter.scope)!;
+    if (waiter.timer === undefined && Number.isFinite(until)) waiter.timer = this.clock.setTimeout(() => this.#deadline(waiter), Math.max(0, until - now));
+    if (blockedBy !== undefined && line.head === waiter) {
+      const from = blockedBy.freeAt(waiter.cost, now);
+      blockedBy.hold(waiter, waiter.cost, Number.isFinite(from) ? from : now);
+      waiter.holds = blockedBy;
+    }
+    const promise = new Promise<void>((resolve, reject) => {
       waiter.resolve = resolve;
       waiter.reject = reject;
-      waiter.signal = signal;
-      if (Number.isFinite(until)) waiter.timer = this.clock.setTimeout(() => this.#giveTurn(waiter), Math.max(0, until - this.clock.now()));
-      signal?.addEventListener('abort', waiter.onAbort, { once: true });
     });
-  }
-
-  /** The waiter got a key: it leaves, and the next of its scope gets the turn (a key may have room for it too). */
-  served(waiter: Waiter): void {
-    if (waiter.state !== 'turn') return;
-    this.#dropTurn(waiter);
-    this.wake(waiter.scope, 1);
-  }
-
-  /**
-   * The waiter gives up its place (refused, exhausted, aborted). When it held the turn or led the
-   * line, the next one gets the turn: it may fit where this one did not (a smaller cost).
-   */
-  leave(waiter: Waiter): void {
-    const scope = waiter.scope;
-    if (waiter.state === 'turn') this.#dropTurn(waiter);
-    else if (waiter.state === 'waiting') {
-      const led = this.#lines.get(scope)!.head === waiter;
-      this.#settle(waiter, undefined, false);
-      if (!led) return;
-    } else return;
-    this.wake(scope, 1);
-  }
-
-  /** Gives the turn to the `count` oldest waiters of `scope`; returns how many were woken. */
-  wake(scope: string, count: number): number {
-    const line = this.#lines.get(scope);
-    let woken = 0;
-    while (line !== undefined && woken < count && line.head !== undefined) {
-      this.#giveTurn(line.head);
-      woken++;
+    if (line.scanner === waiter) {
+      line.scanner = undefined;
+      const cost = waiter.cost ?? noCost;
+      if (line.floor === undefined || costsAtLeast(line.floor, cost)) line.floor = cost;
+      if (blockedBy === undefined && !line.rescan) line.exhausted = true; // no key ready: nobody behind can be served now
+      else if (++line.misses < lookAhead || line.rescan) this.#pass(line, waiter.next);
     }
-    return woken;
+    return promise;
   }
 
-  /** Gives the turn to every waiter of `scope`, or of every scope. */
-  wakeAll(scope?: string): number {
-    if (scope !== undefined) return this.wake(scope, Infinity);
-    let woken = 0;
-    for (const name of [...this.#lines.keys()]) woken += this.wake(name, Infinity);
-    return woken;
+  /** The waiter got a key: it leaves, and the turn goes to the one behind it (a key may have room for it too). */
+  served(waiter: Waiter): void {
+    if (waiter.state === 'turn') this.#remove(waiter);
   }
 
-  /** Gives the turn to the oldest waiter of each scope, oldest first: a key freed up and may serve any scope. */
-  wakeHeads(): number {
-    const heads: Waiter[] = [];
-    for (const line of this.#lines.values()) if (line.head !== undefined) heads.push(line.head);
-    heads.sort((a, b) => a.seq - b.seq);
-    for (const head of heads) this.#giveTurn(head);
-    return heads.length;
+  /** The waiter gives up its place (refused, exhausted, aborted); a turn it held goes on. */
+  leave(waiter: Waiter): void {
+    if (waiter.state === 'turn') this.#remove(waiter);
+    else if (waiter.state === 'waiting') this.#settle(waiter, undefined);
   }
 
   /**
-   * Wakes the heads at `at` (epoch ms), when a sidelined key frees up; keeps the earliest of several
+   * Capacity may have appeared for `scope` (a key or a limit freed up): a pass from the head of its
+   * line, or, while one is under way, a new one once its turn comes back.
+   */
+  wake(scope: string): void {
+    const line = this.#lines.get(scope);
+    if (line === undefined) return;
+    line.exhausted = false;
+    if (line.scanner !== undefined) line.rescan = true;
+    else this.#restart(line);
+  }
+
+  /** A key freed up and may serve any scope: every line gets a pass, the oldest heads first. */
+  wakeHeads(): void {
+    if (this.#lines.size === 1) {
+      for (const scope of this.#lines.keys()) this.wake(scope);
+      return;
+    }
+    const lines = [...this.#lines.entries()].sort(([, a], [, b]) => (a.head?.seq ?? 0) - (b.head?.seq ?? 0));
+    for (const [scope] of lines) this.wake(scope);
+  }
+
+  /**
+   * Wakes the lines at `at` (epoch ms), when a sidelined key frees up; keeps the earliest of several
    * calls. Never sooner than 1 ms from now: a time already past that did not let a waiter select a
    * key must not wake it again and again without time moving.
    */
@@ -182,81 +227,110 @@ export class WaitQueue {
     this.#alarm = { at, handle };
   }
 
-  /** Ends every wait with `error` (the pool closed) and stops the alarm. */
+  /** Ends every wait with `error` (the pool closed), and every later one, and stops the alarm. */
   failAll(error: unknown): void {
+    this.#closed = error;
     for (const line of [...this.#lines.values()]) {
-      for (let waiter = line.head; waiter !== undefined; waiter = line.head) this.#settle(waiter, error, false);
+      for (let waiter = line.head; waiter !== undefined; ) {
+        const next = waiter.next;
+        if (waiter.state === 'waiting') this.#settle(waiter, error);
+        waiter = next;
+      }
     }
     if (this.#alarm !== undefined) this.clock.clearTimeout(this.#alarm.handle);
     this.#alarm = undefined;
   }
 
-  /** Called by a waiter's abort listener: it rejects with the signal's reason; a head that leaves passes the turn on. */
+  /** Called by a waiter's abort listener: a waiting one rejects with the signal's reason; one holding a turn finds out as it goes on. */
   abort(waiter: Waiter): void {
-    if (waiter.state !== 'waiting') return;
-    const led = this.#lines.get(waiter.scope)!.head === waiter;
-    this.#settle(waiter, waiter.signal!.reason, false);
-    if (led) this.wake(waiter.scope, 1);
+    if (waiter.state === 'waiting') this.#settle(waiter, waiter.signal!.reason);
   }
 
-  #giveTurn(waiter: Waiter): void {
-    if (waiter.state === 'waiting') this.#settle(waiter, undefined, true);
+  /** A pass from the head, with nothing passed over yet. */
+  #restart(line: Line): void {
+    line.rescan = false;
+    line.misses = 0;
+    line.floor = undefined;
+    this.#pass(line, line.head);
   }
 
-  /** Takes a waiting waiter out of line and ends its wait: with the turn, without, or with an error. */
-  #settle(waiter: Waiter, error: unknown, turn: boolean): void {
-    const line = this.#lines.get(waiter.scope)!;
-    this.#unlink(line, waiter);
-    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
-    waiter.signal?.removeEventListener('abort', waiter.onAbort);
-    const { resolve, reject } = waiter;
-    waiter.timer = waiter.signal = waiter.resolve = waiter.reject = undefined;
-    if (turn) {
-      waiter.state = 'turn';
-      line.turns++;
-      this.#size++;
-      resolve!();
+  /** Gives the turn to the first waiter from `from` on that may fit; ends the pass at the look-ahead or the end of the line. */
+  #pass(line: Line, from: Waiter | undefined): void {
+    if (line.rescan) return this.#restart(line);
+    for (let waiter = from; waiter !== undefined; waiter = waiter.next) {
+      if (waiter.state !== 'waiting') continue; // woken by its deadline: trying already
+      if (line.floor !== undefined && costsAtLeast(waiter.cost, line.floor)) {
+        if (++line.misses >= lookAhead) return;
+        continue;
+      }
+      line.scanner = waiter;
+      this.#giveTurn(waiter);
       return;
     }
-    waiter.state = 'out';
-    this.#dropLineIfEmpty(waiter.scope, line);
+    line.exhausted = true;
+  }
+
+  #deadline(waiter: Waiter): void {
+    waiter.timer = undefined;
+    if (waiter.state === 'waiting') this.#giveTurn(waiter);
+  }
+
+  /** Ends a wait with the turn: what it held is free, so it can take it. */
+  #giveTurn(waiter: Waiter): void {
+    this.#unhold(waiter);
+    waiter.state = 'turn';
+    const resolve = waiter.resolve!;
+    waiter.resolve = waiter.reject = undefined;
+    resolve();
+  }
+
+  /** Takes a waiting waiter out of line and ends its wait: resolved, or rejected with `error`. */
+  #settle(waiter: Waiter, error: unknown): void {
+    const { resolve, reject } = waiter;
+    waiter.resolve = waiter.reject = undefined;
+    this.#remove(waiter);
     if (error !== undefined) reject!(error);
     else resolve!();
   }
 
-  #dropTurn(waiter: Waiter): void {
+  /** Takes the waiter out of line; a pass it held the turn of goes on behind it; a hold it had is freed for the others. */
+  #remove(waiter: Waiter): void {
     const line = this.#lines.get(waiter.scope)!;
-    line.turns--;
-    this.#size--;
+    const next = waiter.next;
+    const held = this.#unhold(waiter);
+    if (waiter.timer !== undefined) this.clock.clearTimeout(waiter.timer);
+    waiter.signal?.removeEventListener('abort', waiter.onAbort);
+    waiter.timer = waiter.signal = undefined;
+    this.#unlink(line, waiter);
     waiter.state = 'out';
-    this.#dropLineIfEmpty(waiter.scope, line);
-  }
-
-  #lineOf(scope: string): Line {
-    let line = this.#lines.get(scope);
-    if (line === undefined) this.#lines.set(scope, (line = new Line()));
-    return line;
-  }
-
-  #dropLineIfEmpty(scope: string, line: Line): void {
-    if (line.waiting === 0 && line.turns === 0) this.#lines.delete(scope);
-  }
-
-  /** Inserts in arrival order: at the back for a newcomer (O(1)), near the front for one back from its turn. */
-  #link(line: Line, waiter: Waiter): void {
-    let before: Waiter | undefined; // the first waiter that came after this one
-    if (line.tail !== undefined && line.tail.seq > waiter.seq) {
-      before = line.head;
-      while (before!.seq < waiter.seq) before = before!.next;
+    if (line.count === 0) {
+      this.#lines.delete(waiter.scope);
+      return;
     }
-    waiter.next = before;
-    waiter.prev = before === undefined ? line.tail : before.prev;
-    if (waiter.prev === undefined) line.head = waiter;
-    else waiter.prev.next = waiter;
-    if (before === undefined) line.tail = waiter;
-    else before.prev = waiter;
+    if (this.#closed !== undefined) return;
+    if (line.scanner === waiter) {
+      line.scanner = undefined;
+      this.#pass(line, next);
+    } else if (held) this.wake(waiter.scope);
+  }
+
+  /** Frees what the waiter held; true when it held something. */
+  #unhold(waiter: Waiter): boolean {
+    const limit = waiter.holds;
+    if (limit === undefined) return false;
+    waiter.holds = undefined;
+    limit.unhold(waiter);
+    return true;
+  }
+
+  #link(line: Line, waiter: Waiter): void {
+    waiter.prev = line.tail;
+    waiter.next = undefined;
+    if (line.tail === undefined) line.head = waiter;
+    else line.tail.next = waiter;
+    line.tail = waiter;
     waiter.state = 'waiting';
-    line.waiting++;
+    line.count++;
     this.#size++;
   }
 
@@ -266,7 +340,7 @@ export class WaitQueue {
     if (waiter.next === undefined) line.tail = waiter.prev;
     else waiter.next.prev = waiter.prev;
     waiter.prev = waiter.next = undefined;
-    line.waiting--;
+    line.count--;
     this.#size--;
   }
 }
