@@ -31,7 +31,7 @@ export { createStrategy, strategyNames, isSelectionStrategy, type SelectableKey,
 export type { KeymeshEvents, KeymeshEventName, KeymeshListener } from './events/pool-events.js';
 export { keymeshEventNames } from './events/pool-events.js';
 
-export type { StateStore, SharedKeyState, StoreErrorInfo, SharedLimitState, SharedGroupState, SharedPoolState, SharedChange, CircuitOpenReason } from './store/state-store.js';
+export type { StateStore, SharedKeyState, StoreErrorInfo, StoreHealth, SharedLimitState, SharedGroupState, SharedPoolState, SharedChange, CircuitOpenReason } from './store/state-store.js';
 export { MemoryStore } from './store/memory-store.js';
 
 export { systemClock, type Clock, type RandomSource } from './clock.js';
