@@ -423,7 +423,7 @@ export class KeyPool {
         this.#queue.alarm(earliest);
         try {
           // The limit that frees soonest for its cost: the head of the line holds capacity there (backfilling).
-          await this.#queue.wait(turn, deadline, signal, tried ? this.#keys.blockedBy : undefined);
+          await this.#queue.wait(turn, deadline, signal, tried ? this.#keys.blockedBy : undefined, tried && this.#keys.roomForLess);
         } catch (reason) {
           this.#failed(request, scope, startedAt, attempts, last?.key, this.#closed ? 'closed' : 'aborted');
           throw reason;

@@ -50,6 +50,8 @@ export class KeySet {
   #scopeBusy = false;
   /** After a `select` that found no key: the skipped limit that frees soonest for the cost (the wait queue holds it for its head). */
   #scopeBlocker: Limit | undefined;
+  /** After a `select` that found no key: whether a skipped limit would take a request costing no tokens (one smaller than this may fit). */
+  #scopeRoom = false;
 
   constructor(
     private readonly strategy: SelectionStrategy<KeyEntry>,
@@ -127,6 +129,7 @@ export class KeySet {
     this.#scopeWake = Infinity;
     this.#scopeBusy = false;
     this.#scopeBlocker = undefined;
+    this.#scopeRoom = false;
     return key === undefined ? undefined : this.#selectSkipping(key, now, scope, cost, request);
   }
 
@@ -147,6 +150,7 @@ export class KeySet {
         limit.blocking = true;
         const at = limit.freeAt(cost, now);
         if (at < this.#scopeWake || this.#scopeBlocker === undefined) this.#scopeBlocker = limit;
+        if (!this.#scopeRoom && limit.admits(undefined, now)) this.#scopeRoom = true;
         if (at < this.#scopeWake) this.#scopeWake = at;
         if (limit.pendingCount > 0) this.#scopeBusy = true;
       }
@@ -179,6 +183,11 @@ export class KeySet {
    */
   get blockedBy(): Limit | undefined {
     return this.#scopeBlocker;
+  }
+
+  /** After a `select` that found no key: whether a smaller request may fit (a skipped limit takes one of no tokens). */
+  get roomForLess(): boolean {
+    return this.#scopeRoom;
   }
 
   earliestWake(): number {

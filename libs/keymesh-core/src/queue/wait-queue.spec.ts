@@ -11,8 +11,8 @@ function join(queue: WaitQueue, scope: string, log: number[], options: { until?:
 }
 
 /** Waits (again) in place; a turn is logged. */
-function rejoin(queue: WaitQueue, waiter: Waiter, log: number[], options: { until?: number; signal?: AbortSignal; blockedBy?: Limit } = {}): Promise<unknown> {
-  return queue.wait(waiter, options.until ?? Infinity, options.signal, options.blockedBy).then(
+function rejoin(queue: WaitQueue, waiter: Waiter, log: number[], options: { until?: number; signal?: AbortSignal; blockedBy?: Limit; smallerMayFit?: boolean } = {}): Promise<unknown> {
+  return queue.wait(waiter, options.until ?? Infinity, options.signal, options.blockedBy, options.smallerMayFit).then(
     () => log.push(waiter.seq),
     (error: unknown) => error,
   );
@@ -88,6 +88,9 @@ describe('WaitQueue', () => {
     expect(w1.state).toBe('turn');
     await settle();
     expect(log).toEqual([w1.seq, w2.seq, w3.seq, w1.seq]);
+    // Every limit out of requests: the head holds its place and capacity, and nobody behind it is woken in vain.
+    void rejoin(queue, w1, log, { blockedBy: limit, smallerMayFit: false });
+    expect([w1.state, w3.state, limit.held]).toEqual(['waiting', 'waiting', true]);
   });
 
   it(`a pass passes over at most ${lookAhead} waiters, and skips those costing at least as much as one that found nothing`, () => {

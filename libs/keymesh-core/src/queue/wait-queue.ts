@@ -131,11 +131,12 @@ export class WaitQueue {
   /**
    * Waits in line until the waiter's turn, or until `until` (epoch ms), when it also gets the turn
    * so it can try once more before its deadline. A waiter back from a turn that found no key keeps
-   * its place; `blockedBy` is the limit that frees soonest for its cost (undefined when no key was
-   * ready at all, so nobody behind it can be served either and the pass ends). The head of the line
-   * holds capacity there. Rejects with the signal's reason on abort, with `failAll`'s error on close.
+   * its place; `blockedBy` is the limit that frees soonest for its cost (the head of the line holds
+   * capacity there), and `smallerMayFit` whether a request costing less could be served now: when
+   * not (no key ready at all, or every limit out of requests), nobody behind it can be served either
+   * and the pass ends. Rejects with the signal's reason on abort, with `failAll`'s error on close.
    */
-  wait(waiter: Waiter, until: number, signal: AbortSignal | undefined, blockedBy?: Limit): Promise<void> {
+  wait(waiter: Waiter, until: number, signal: AbortSignal | undefined, blockedBy?: Limit, smallerMayFit = blockedBy !== undefined): Promise<void> {
     if (signal?.aborted || this.#closed !== undefined) {
       const reason = signal?.aborted ? signal.reason : this.#closed;
       this.leave(waiter);
@@ -173,7 +174,7 @@ export class WaitQueue {
       line.scanner = undefined;
       const cost = waiter.cost ?? noCost;
       if (line.floor === undefined || costsAtLeast(line.floor, cost)) line.floor = cost;
-      if (blockedBy === undefined && !line.rescan) line.exhausted = true; // no key ready: nobody behind can be served now
+      if (!smallerMayFit && !line.rescan) line.exhausted = true; // nobody behind can be served now
       else if (++line.misses < lookAhead || line.rescan) this.#pass(line, waiter.next);
     }
     return promise;
