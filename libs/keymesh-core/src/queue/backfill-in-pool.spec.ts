@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { KeyPool } from '../index.js';
+import { KeyPool, createStrategy, type SelectableKey, type SelectionStrategy } from '../index.js';
 import { ManualClock, secrets, settle } from '../__tests__/manual-clock.js';
 
 const tokens = (limit: number, remaining: number, resetMs: number) => ({
@@ -86,6 +86,48 @@ describe('backfilling: a head that fits nowhere does not hold back smaller reque
     await settle();
     await Promise.all([...inFlight, large, ...smalls]);
     expect(started.slice(4).sort()).toEqual(['small1', 'small2']);
+    await pool.close();
+  });
+
+  it('a wake with every limit out of requests tries the head only: nobody behind it, whatever it costs, could be served', async () => {
+    const clock = new ManualClock();
+    const inner = createStrategy<SelectableKey>('least-used', Math.random);
+    let picks = 0;
+    const strategy: SelectionStrategy = {
+      name: 'counting',
+      get size() {
+        return inner.size;
+      },
+      add: (key) => inner.add(key),
+      remove: (key) => inner.remove(key),
+      update: (key) => inner.update(key),
+      pick: () => {
+        picks++;
+        return inner.pick();
+      },
+    };
+    const pool = new KeyPool({ keys: secrets.slice(0, 1), clock, strategy, overload: false, retry: { budgetMs: 10_000 } });
+    const requests = (remaining: number) => ({ 'x-ratelimit-limit-requests': '5', 'x-ratelimit-remaining-requests': String(remaining), 'x-ratelimit-reset-requests': '1s' });
+    await pool.execute((_key, ctx) => ctx.observe(requests(1)));
+    const started: string[] = [];
+    const answers = new Map<string, (headers: Record<string, string>) => void>();
+    const first = pool.execute(held(started, 'first', answers), { cost: { tokens: 10 } });
+    await settle();
+    const waiting = Array.from({ length: 10 }, (_, n) => pool.execute(held(started, `w${n}`, answers), { cost: { tokens: 1_000 - n * 50 } }));
+    await settle();
+    expect(pool.snapshot().queue.length).toBe(10);
+    const before = picks;
+    answers.get('first')!(requests(0));
+    await settle();
+    expect(started).toEqual(['first']);
+    // One select by the head (a pick, the key skipped, a pick that finds none), not one per waiter.
+    expect(picks - before).toBe(2);
+    await clock.advance(1_000);
+    expect(started).toHaveLength(6);
+    for (const answer of answers.values()) answer(requests(5));
+    await clock.advance(2_000);
+    for (const answer of answers.values()) answer(requests(5));
+    await Promise.all([first, ...waiting]);
     await pool.close();
   });
 
