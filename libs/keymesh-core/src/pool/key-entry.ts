@@ -52,8 +52,6 @@ export class KeyEntry implements SelectableKey, TroubleTracked {
   troubleMark = 0;
   troubleThrough = 0;
   ejected = false;
-  /** The last request (by pool request number) that failed on this key: its next attempts go to other keys first. */
-  failedFor = -1;
   /** Why the breaker last opened. */
   openReason: CircuitOpenReason = 'failures';
   /** Fires `circuit.half_opened` when the open period ends (unref'd, on the pool's clock). */

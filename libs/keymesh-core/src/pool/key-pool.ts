@@ -168,6 +168,8 @@ export class KeyPool {
     if (this.#events.has('request.started')) this.#events.emit('request.started', { pool: this.name, request, scope, at: startedAt });
     let attempts = 0;
     let last: Failure | undefined;
+    /** The keys this request failed on (its retries go elsewhere first); made at the first failure. */
+    let failedOn: KeyEntry[] | undefined;
     /** The request's place in line, while it waits for a key or holds its turn to take one. */
     let turn: Waiter | undefined;
 
@@ -175,7 +177,7 @@ export class KeyPool {
     for (let now = startedAt; ; now = this.#clock.now()) {
       // 1. Select a key whose limit for the scope can take the request's cost (after a failure,
       // another key when one can serve), or wait for one inside the budget.
-      const key = !this.#queue.mayServe(scope, turn, now) ? undefined : this.#keys.select(now, scope, cost, last === undefined ? 0 : request);
+      const key = !this.#queue.mayServe(scope, turn, now) ? undefined : this.#keys.select(now, scope, cost, failedOn);
       if (key === undefined) {
         turn = await this.#waitForKey(turn, now, startedAt + this.#options.retry.budgetMs, signal, attempts, startedAt, last, request, scope, cost);
         continue;
@@ -207,8 +209,7 @@ export class KeyPool {
         // 3. Classify and record the failure.
         const at = this.#clock.now();
         last = { key, error, outcome: this.#recordFailure(ctx, error, at), at };
-        // The request's next attempt goes to another key when one can serve (under every strategy).
-        key.failedFor = request;
+        (failedOn ??= []).push(key);
       }
 
       // 4. Decide: rethrow, rotate at once, or back off.

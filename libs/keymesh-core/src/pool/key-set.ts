@@ -116,32 +116,33 @@ export class KeySet {
 
   /**
    * Picks a ready key whose limit for `scope` can take a request of `cost`, after waking the keys
-   * whose time has come. Keys whose `failedFor` is `request` (they already failed this request)
-   * are taken only when no other key can serve: a retry goes elsewhere under every strategy.
-   * `request` 0 avoids nothing.
+   * whose time has come. Keys in `avoid` (those the request already failed on) are taken only when
+   * no other key can serve: a retry goes elsewhere under every strategy. The list is the request's
+   * own, not a mark on the keys: concurrent requests failing on one key must not unmark each
+   * other's. It holds at most `retry.maxAttempts` keys, and exists only after a failure.
    */
-  select(now: number, scope: string, cost: RequestCost | undefined, request: number): KeyEntry | undefined {
+  select(now: number, scope: string, cost: RequestCost | undefined, avoid: readonly KeyEntry[] | undefined): KeyEntry | undefined {
     const top = this.#wake.peek();
     if (top !== undefined && top.wakeAt <= now) this.#wakeDue(now);
     const key = this.strategy.pick();
-    if (key !== undefined && key.failedFor !== request && key.limitFor(scope).admits(cost, now)) return key;
+    if (key !== undefined && (avoid === undefined || !avoid.includes(key)) && key.limitFor(scope).admits(cost, now)) return key;
     // What `earliestWake` and `busyCount` say after a select that found nothing.
     this.#scopeWake = Infinity;
     this.#scopeBusy = false;
     this.#scopeBlocker = undefined;
     this.#scopeRoom = false;
-    return key === undefined ? undefined : this.#selectSkipping(key, now, scope, cost, request);
+    return key === undefined ? undefined : this.#selectSkipping(key, now, scope, cost, avoid);
   }
 
   /** The slow path of `select`: skip keys that cannot serve the scope, then put them back. */
-  #selectSkipping(first: KeyEntry, now: number, scope: string, cost: RequestCost | undefined, request: number): KeyEntry | undefined {
+  #selectSkipping(first: KeyEntry, now: number, scope: string, cost: RequestCost | undefined, avoid: readonly KeyEntry[] | undefined): KeyEntry | undefined {
     const skipped = this.#skipped;
     let chosen: KeyEntry | undefined;
     let fallback: KeyEntry | undefined;
     for (let key: KeyEntry | undefined = first; key !== undefined; key = this.strategy.pick()) {
       const limit = key.limitFor(scope);
       if (limit.admits(cost, now)) {
-        if (key.failedFor !== request) {
+        if (avoid === undefined || !avoid.includes(key)) {
           chosen = key;
           break;
         }

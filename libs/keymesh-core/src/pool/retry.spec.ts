@@ -163,3 +163,25 @@ describe('retries, budget and abort', () => {
     expect(attempt).toHaveBeenCalledTimes(3);
   });
 });
+
+describe('a retry goes to another key, however requests interleave', () => {
+  it('two requests failing on the same key at once each retry on another key (a mark on the key would let the second unmark the first)', async () => {
+    const pool = new KeyPool({ strategy: 'priority', random: () => 0.5, retry: { baseDelayMs: 2, maxDelayMs: 2 }, keys: [{ id: 'sick', secret: 'sk-test-retry-sick-0000', priority: 0 }, { id: 'good', secret: 'sk-test-retry-good-0000', priority: 1 }] });
+    // Both first attempts are on the sick key and fail together, after both have started.
+    let release!: () => void;
+    const bothStarted = new Promise<void>((resolve) => (release = resolve));
+    let onSick = 0;
+    const tried: Record<string, string[]> = { a: [], b: [] };
+    const call = (name: 'a' | 'b') =>
+      pool.execute(async (key) => {
+        tried[name]!.push(key.id);
+        if (key.id !== 'sick') return key.id;
+        if (++onSick === 2) release();
+        await bothStarted;
+        throw Object.assign(new Error('upstream 500'), { status: 500 });
+      });
+    await expect(Promise.all([call('a'), call('b')])).resolves.toEqual(['good', 'good']);
+    expect(tried).toEqual({ a: ['sick', 'good'], b: ['sick', 'good'] });
+    await pool.close();
+  });
+});
