@@ -184,8 +184,9 @@ async function main() {
       over(added3, 150, (v) => `+${fmt.ns(v - 150)} ns`)),
     target('execute-10k', '1. pool.execute: 10,000 keys vs 3 keys', '≤ 1.30×', `${fmt.ratio(Math.min(...ratios.map(([, v]) => v)))}–${fmt.ratio(worstRatio)}`, worstRatio <= 1.3,
       over(ratios, 1.3, (v) => `${fmt.ratio(v)}`)),
-    target('sdk-3', '1. OpenAI SDK client wrapped by createKeymesh: added at 3 keys', '≤ 150 ns', `${fmt.us(Math.min(...sdk3.map(([, v]) => v)) / 1000)}–${fmt.us(worstSdk / 1000)} µs`, worstSdk <= 150,
-      `about ${Math.round(worstSdk / 150)}× the target`),
+    // Issue 16's goal for a wrapped SDK call (wall time here; section 9 measures CPU time per adapter).
+    target('sdk-3', '1. OpenAI SDK client wrapped by createKeymesh: added at 3 keys', '≤ 10 µs', `${fmt.us(Math.min(...sdk3.map(([, v]) => v)) / 1000)}–${fmt.us(worstSdk / 1000)} µs`, worstSdk <= 10_000,
+      `about ${(worstSdk / 10_000).toFixed(1)}× the target`),
   ];
   finish('overhead', { strategies, comparators, tables, targets });
 }
