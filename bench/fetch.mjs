@@ -15,6 +15,7 @@ import { createKeymesh } from '@keymesh/core';
 import { keymeshFetch } from '@keymesh/core/fetch';
 import { generateText } from 'ai';
 import OpenAI from 'openai';
+import { openaiChunk, openaiCompletion, openaiRateLimitHeaders, sse } from './canned-openai.mjs';
 import { addedOver, finish, fmt, median, sideBySide, table, target } from './harness.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -27,31 +28,14 @@ const keys = ['sk-bench-fetch-aaaaaaaaaaaaaaaa', 'sk-bench-fetch-bbbbbbbbbbbbbbb
 const baseURL = 'https://api.openai.com/v1';
 const url = `${baseURL}/chat/completions`;
 
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', refusal: null }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-});
-const rateLimitHeaders = {
-  'x-ratelimit-limit-requests': '10000',
-  'x-ratelimit-remaining-requests': '9999',
-  'x-ratelimit-reset-requests': '6ms',
-  'x-ratelimit-limit-tokens': '2000000',
-  'x-ratelimit-remaining-tokens': '1999990',
-  'x-ratelimit-reset-tokens': '0s',
-};
-const chunk = (delta, finish = null) => `data: ${JSON.stringify({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-const events = new TextEncoder().encode([chunk({ role: 'assistant', content: '' }), chunk({ content: 'Hello' }), chunk({ content: '!' }), chunk({}, 'stop'), 'data: [DONE]\n\n'].join(''));
+const events = sse([[undefined, openaiChunk({ role: 'assistant', content: '' })], [undefined, openaiChunk({ content: 'Hello' })], [undefined, openaiChunk({ content: '!' })], [undefined, openaiChunk({}, 'stop')]], { done: true });
 
 /** The in-process upstream: JSON for a plain request, SSE for `stream: true`. */
 async function cannedFetch(_url, init) {
   if (init.body.includes('"stream":true')) {
-    return new Response(events, { status: 200, headers: { 'content-type': 'text/event-stream', ...rateLimitHeaders } });
+    return new Response(events, { status: 200, headers: { 'content-type': 'text/event-stream', ...openaiRateLimitHeaders } });
   }
-  return new Response(completion, { status: 200, headers: { 'content-type': 'application/json', ...rateLimitHeaders } });
+  return new Response(openaiCompletion, { status: 200, headers: { 'content-type': 'application/json', ...openaiRateLimitHeaders } });
 }
 
 const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Say hello in one word.' }], max_tokens: 16 });

@@ -19,6 +19,7 @@ import CircuitBreaker from 'opossum';
 import { createRequire } from 'node:module';
 
 const versionOf = (name) => createRequire(import.meta.url)(`${name}/package.json`).version;
+import { openaiCompletion, openaiRateLimitHeaders } from './canned-openai.mjs';
 import { addedOver, finish, fmt, ratioOf, sideBySide, table, target } from './harness.mjs';
 
 const keyCounts = [3, 100, 10_000];
@@ -33,25 +34,8 @@ const bareKey = { id: 'bare' };
 
 // ---- the in-process OpenAI upstream ---------------------------------------------------------------
 
-const completion = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-});
-// Rate-limit headers as OpenAI sends them, so the wrapped client does the work it does in production.
-const completionHeaders = {
-  'content-type': 'application/json',
-  'x-ratelimit-limit-requests': '10000',
-  'x-ratelimit-remaining-requests': '9999',
-  'x-ratelimit-reset-requests': '6ms',
-  'x-ratelimit-limit-tokens': '2000000',
-  'x-ratelimit-remaining-tokens': '1999990',
-  'x-ratelimit-reset-tokens': '0s',
-};
-const cannedFetch = async () => new Response(completion, { status: 200, headers: completionHeaders });
+const completionHeaders = { 'content-type': 'application/json', ...openaiRateLimitHeaders };
+const cannedFetch = async () => new Response(openaiCompletion, { status: 200, headers: completionHeaders });
 const request = { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }] };
 
 // ---- one strategy, in a child process -------------------------------------------------------------

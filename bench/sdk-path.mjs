@@ -16,6 +16,7 @@ import { keymeshFetch } from '@keymesh/core/fetch';
 import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI } from '@google/genai';
 import OpenAI from 'openai';
+import { openaiChunk, openaiCompletion, openaiRateLimitHeaders, sse } from './canned-openai.mjs';
 import { finish, fmt, median, table, target } from './harness.mjs';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -25,30 +26,12 @@ const callsPerRun = quick ? 200 : 500;
 const targetUs = 10;
 
 const keys = ['sk-test-bench-sdk-aaaaaaaaaaaaaaaa', 'sk-test-bench-sdk-bbbbbbbbbbbbbbbb', 'sk-test-bench-sdk-cccccccccccccccc'];
-const encoder = new TextEncoder();
-const sse = (events) => encoder.encode(events.map(([name, data]) => `${name ? `event: ${name}\n` : ''}data: ${JSON.stringify(data)}\n\n`).join(''));
 
 // ---- canned answers, one per provider --------------------------------------------------------------
 
-const openaiJson = JSON.stringify({
-  id: 'chatcmpl-bench',
-  object: 'chat.completion',
-  created: 1_700_000_000,
-  model: 'gpt-4o-mini',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'Hello!', refusal: null }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-});
-const openaiChunk = (delta, finish = null) => ({ id: 'chatcmpl-bench', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'gpt-4o-mini', choices: [{ index: 0, delta, finish_reason: finish }] });
+const openaiJson = openaiCompletion;
 const openaiStream = sse([[undefined, openaiChunk({ role: 'assistant', content: 'Hello' })], [undefined, openaiChunk({ content: '!' })], [undefined, openaiChunk({}, 'stop')]]);
-const openaiHeaders = {
-  'x-ratelimit-limit-requests': '10000',
-  'x-ratelimit-remaining-requests': '9999',
-  'x-ratelimit-reset-requests': '6ms',
-  'x-ratelimit-limit-tokens': '2000000',
-  'x-ratelimit-remaining-tokens': '1999990',
-  'x-ratelimit-reset-tokens': '0s',
-  'x-request-id': 'req_bench',
-};
+const openaiHeaders = { ...openaiRateLimitHeaders, 'x-request-id': 'req_bench' };
 
 const anthropicJson = JSON.stringify({
   id: 'msg_bench',
